@@ -1,0 +1,304 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/config"
+	"github.com/ironcurtain/ironcurtain-go/internal/gitremote"
+	"github.com/ironcurtain/ironcurtain-go/internal/policy"
+	"github.com/ironcurtain/ironcurtain-go/internal/resource"
+	"github.com/ironcurtain/ironcurtain-go/internal/scenario"
+)
+
+type policyFlags struct {
+	policyDir   string
+	annotations string
+	servers     string
+	sandbox     string
+	jsonOut     bool
+}
+
+func (f *policyFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.policyDir, "policy-dir", "", "directory with compiled-policy.json (default <home>/generated)")
+	cmd.Flags().StringVar(&f.annotations, "annotations", "", "tool-annotations.json (default <policy-dir>/tool-annotations.json)")
+	cmd.Flags().StringVar(&f.servers, "servers", "", "mcp-servers.json giving per-server allowed domains (default <home>/mcp-servers.json if present)")
+	cmd.Flags().StringVar(&f.sandbox, "sandbox", "", "session sandbox directory (default <home>/sandbox)")
+	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print machine-readable JSON")
+}
+
+func newPolicyCmd(e env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Check calls and run scenarios against a compiled policy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("policy needs a subcommand: check or test")
+		},
+	}
+	cmd.AddCommand(newPolicyCheckCmd(e), newPolicyTestCmd(e))
+	return cmd
+}
+
+// loaded is an engine with the paths it was built from.
+type loaded struct {
+	engine    *policy.Engine
+	policyDir string
+	warnings  []string
+}
+
+// loadEngine builds the engine from flags and defaults. It only reads:
+// <home> need not exist unless its files are what the flags point at.
+func loadEngine(e env, f *policyFlags) (*loaded, error) {
+	layout, err := config.Resolve(e.getenv)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	abs := func(p string) (string, error) {
+		if p == "" {
+			return "", nil
+		}
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return "", badInput(fmt.Errorf("path %q: %w", p, err))
+		}
+		return a, nil
+	}
+	dir, err := abs(f.policyDir)
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		dir = layout.PolicyDir
+	}
+	policyFile := filepath.Join(dir, "compiled-policy.json")
+	if _, err := os.Stat(policyFile); err != nil {
+		if f.policyDir == "" && errors.Is(err, fs.ErrNotExist) {
+			return nil, badInput(fmt.Errorf("no compiled policy at %s: pass --policy-dir DIR or run ironcurtain compile-policy", policyFile))
+		}
+		return nil, badInput(fmt.Errorf("policy: %w", err))
+	}
+	annFile, err := abs(f.annotations)
+	if err != nil {
+		return nil, err
+	}
+	if annFile == "" {
+		annFile = filepath.Join(dir, "tool-annotations.json")
+	}
+	listsFile := filepath.Join(dir, "dynamic-lists.json")
+	if _, err := os.Stat(listsFile); errors.Is(err, fs.ErrNotExist) {
+		listsFile = "" // lists are optional; an @reference to a missing list matches nothing
+	}
+	pol, err := policy.LoadPolicy(policyFile, listsFile)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	ann, err := policy.LoadAnnotations(annFile)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	serversFile, err := abs(f.servers)
+	if err != nil {
+		return nil, err
+	}
+	var allow map[string][]string
+	switch {
+	case serversFile != "":
+		srv, err := config.LoadServers(serversFile)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		allow = srv.DomainAllowlists()
+	default:
+		serversFile = layout.Servers
+		srv, err := config.LoadServers(serversFile)
+		switch {
+		case err == nil:
+			allow = srv.DomainAllowlists()
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			return nil, badInput(err)
+		}
+	}
+	sandbox, err := abs(f.sandbox)
+	if err != nil {
+		return nil, err
+	}
+	if sandbox == "" {
+		sandbox = layout.Sandbox
+	}
+	eng, err := policy.New(policy.Config{
+		Policy:           pol,
+		Annotations:      ann,
+		Home:             layout.UserHome,
+		Sandbox:          sandbox,
+		Protected:        layout.Protected(dir, annFile, serversFile),
+		DomainAllowlists: allow,
+		FS:               resource.OSFS{},
+		Remotes:          gitremote.Git{},
+	})
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return &loaded{engine: eng, policyDir: dir, warnings: pol.Warnings}, nil
+}
+
+func warn(e env, l *loaded) {
+	for _, w := range l.warnings {
+		fmt.Fprintln(e.stderr, "ironcurtain: warning: "+oneLine(w))
+	}
+}
+
+func newPolicyCheckCmd(e env) *cobra.Command {
+	var f policyFlags
+	var explain bool
+	cmd := &cobra.Command{
+		Use:   "check [CALL_JSON | -]",
+		Short: "Decide one tool call: allow, deny or escalate",
+		Long: "Decide one tool call given as JSON {\"serverName\":..,\"toolName\":..,\"arguments\":{..}},\n" +
+			"as an argument, or on standard input with - or no argument.\n" +
+			"Exit status: 0 allow, 1 deny or escalate, 2 bad usage or input.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var data []byte
+			if len(args) == 0 || args[0] == "-" {
+				b, err := io.ReadAll(io.LimitReader(e.stdin, policy.MaxCallSize+1))
+				if err != nil {
+					return badInput(fmt.Errorf("read call from standard input: %w", err))
+				}
+				data = b
+			} else {
+				data = []byte(args[0])
+			}
+			call, err := policy.ParseCall(data)
+			if err != nil {
+				return badInput(err)
+			}
+			l, err := loadEngine(e, &f)
+			if err != nil {
+				return err
+			}
+			warn(e, l)
+			var d policy.Decision
+			if explain {
+				d = l.engine.Explain(call)
+			} else {
+				d = l.engine.Decide(call)
+			}
+			if f.jsonOut {
+				if err := writeDecisionJSON(e.stdout, d, explain); err != nil {
+					return err
+				}
+			} else {
+				policy.WriteDecision(e.stdout, d, explain)
+			}
+			if d.Verdict != policy.Allow {
+				return errFailed
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&explain, "explain", false, "show which invariant or rule saw which argument value")
+	return cmd
+}
+
+type decisionJSON struct {
+	Decision       policy.Verdict `json:"decision"`
+	Rule           string         `json:"rule"`
+	Reason         string         `json:"reason"`
+	EscalatedRoles []policy.Role  `json:"escalatedRoles"`
+	Arguments      map[string]any `json:"arguments"`
+	Trace          []policy.Step  `json:"trace,omitempty"`
+}
+
+func writeDecisionJSON(w io.Writer, d policy.Decision, explain bool) error {
+	out := decisionJSON{
+		Decision:       d.Verdict,
+		Rule:           d.Rule,
+		Reason:         d.Reason,
+		EscalatedRoles: d.EscalatedRoles,
+		Arguments:      d.Arguments,
+	}
+	if out.EscalatedRoles == nil {
+		out.EscalatedRoles = []policy.Role{}
+	}
+	if out.Arguments == nil {
+		out.Arguments = map[string]any{}
+	}
+	if explain {
+		out.Trace = d.Trace
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+func newPolicyTestCmd(e env) *cobra.Command {
+	var f policyFlags
+	var scenariosFile string
+	cmd := &cobra.Command{
+		Use:   "test",
+		Short: "Run a test-scenarios.json file against the policy",
+		Long: "Run every scenario and print the failures and a last line \"N passed, M failed\".\n" +
+			"With --json, print one JSON object per scenario per line instead (the summary goes to stderr).\n" +
+			"Exit status: 0 all passed, 1 some failed, 2 bad usage or input.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := loadEngine(e, &f)
+			if err != nil {
+				return err
+			}
+			warn(e, l)
+			file := scenariosFile
+			if file == "" {
+				file = filepath.Join(l.policyDir, "test-scenarios.json")
+			}
+			scs, err := scenario.Load(file)
+			if err != nil {
+				return badInput(err)
+			}
+			results := scenario.Run(l.engine, scs)
+			passed, failed := 0, 0
+			enc := json.NewEncoder(e.stdout)
+			enc.SetEscapeHTML(false)
+			for _, r := range results {
+				if r.Pass {
+					passed++
+				} else {
+					failed++
+				}
+				if f.jsonOut {
+					if err := enc.Encode(r); err != nil {
+						return err
+					}
+					continue
+				}
+				if !r.Pass {
+					fmt.Fprintf(e.stdout, "FAIL #%d %s: expected %s, got %s (rule %s)\n",
+						r.Index, oneLine(r.Description), r.Expected, r.Decision, r.Rule)
+				}
+			}
+			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+			if f.jsonOut {
+				fmt.Fprintln(e.stderr, summary)
+			} else {
+				fmt.Fprintln(e.stdout, summary)
+			}
+			if failed > 0 {
+				return errFailed
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&scenariosFile, "scenarios", "", "test-scenarios.json to run (default <policy-dir>/test-scenarios.json)")
+	return cmd
+}
