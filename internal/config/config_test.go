@@ -1,0 +1,115 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	l, err := Resolve(env(map[string]string{"HOME": "/home/u"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Layout{
+		Home: "/home/u/.ironcurtain", UserHome: "/home/u", Sandbox: "/home/u/.ironcurtain/sandbox",
+		PolicyDir: "/home/u/.ironcurtain/generated", Servers: "/home/u/.ironcurtain/mcp-servers.json",
+		AuditLog: "/home/u/.ironcurtain/audit.jsonl", Config: "/home/u/.ironcurtain/config.json",
+	}
+	if l != want {
+		t.Errorf("Resolve = %+v, want %+v", l, want)
+	}
+	l, err = Resolve(env(map[string]string{"HOME": "/home/u", "IRONCURTAIN_HOME": "/srv/ic/"}))
+	if err != nil || l.Home != "/srv/ic" || l.Sandbox != "/srv/ic/sandbox" || l.UserHome != "/home/u" {
+		t.Errorf("with IRONCURTAIN_HOME: %+v, %v", l, err)
+	}
+	for name, m := range map[string]map[string]string{
+		"no HOME":       {},
+		"relative HOME": {"HOME": "home/u"},
+	} {
+		if _, err := Resolve(env(m)); err == nil {
+			t.Errorf("%s: Resolve succeeded", name)
+		}
+	}
+}
+
+func TestResolveCreatesNothing(t *testing.T) {
+	home := t.TempDir()
+	if _, err := Resolve(func(k string) string { return map[string]string{"HOME": home}[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".ironcurtain")); !os.IsNotExist(err) {
+		t.Fatalf("Resolve created the home directory (%v)", err)
+	}
+}
+
+func TestParseServersTypeScriptFormat(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "conformance", "ironcurtain-ts", "mcp-servers.json"))
+	if err != nil {
+		t.Skipf("conformance data absent (../shared beside the project): %v", err)
+	}
+	s, err := ParseServers("mcp-servers.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.DomainAllowlists()
+	if !reflect.DeepEqual(got["git"], []string{"github.com", "*.github.com", "gitlab.com", "*.gitlab.com"}) {
+		t.Errorf("git allowlist = %v", got["git"])
+	}
+	if _, ok := got["fetch"]; ok {
+		t.Errorf("fetch has no allowedDomains but got a gate %v", got["fetch"])
+	}
+	if len(s) != 5 || s[0].Name != "fetch" {
+		t.Errorf("servers = %v", s)
+	}
+}
+
+func TestParseServers(t *testing.T) {
+	client := `{"mcpServers":{"fs":{"command":"npx","args":["-y","srv"],"env":{"TOKEN":"x"}},"web":{"url":"http://127.0.0.1:9/mcp","type":"http"}}}`
+	s, err := ParseServers("c.json", []byte(client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != 2 || s[0].Command != "npx" || s[0].Env["TOKEN"] != "x" || s[1].URL == "" {
+		t.Errorf("servers = %+v", s)
+	}
+	ts := `{"git":{"command":"git-mcp","sandbox":{"network":{"allowedDomains":["github.com"]}}},"off":{"command":"x","sandbox":{"network":false}},"_comment":"ignored"}`
+	s, err = ParseServers("t.json", []byte(ts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := s.DomainAllowlists()
+	if !reflect.DeepEqual(al["git"], []string{"github.com"}) || al["off"] == nil || len(al["off"]) != 0 {
+		t.Errorf("allowlists = %#v", al)
+	}
+	for name, tc := range map[string]struct{ in, want string }{
+		"not json":       {`{`, "s.json: line 1"},
+		"no command":     {`{"a":{}}`, "s.json: a: needs a command"},
+		"unknown field":  {`{"a":{"command":"x","comand":"y"}}`, "s.json: a.comand: unknown field"},
+		"bad domains":    {`{"a":{"command":"x","sandbox":{"network":{"allowedDomains":"github.com"}}}}`, "a.sandbox.network.allowedDomains: must be an array"},
+		"bad name":       {`{"a/b":{"command":"x"}}`, `server name "a/b"`},
+		"array":          {`[]`, "must be an object"},
+		"client not obj": {`{"mcpServers":[]}`, "mcpServers: must be an object"},
+	} {
+		_, err := ParseServers("s.json", []byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want containing %q", name, err, tc.want)
+		}
+	}
+}
+
+// FuzzParseServers: the server-config parser never panics and never
+// returns both servers and an error.
+func FuzzParseServers(f *testing.F) {
+	f.Add([]byte(`{"mcpServers":{"a":{"command":"x","args":["y"],"env":{"K":"v"}}}}`))
+	f.Add([]byte(`{"git":{"command":"g","sandbox":{"network":{"allowedDomains":["*.github.com"]}}},"_c":"x"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseServers("s.json", data)
+		if err != nil && s != nil {
+			t.Fatalf("ParseServers returned servers and %v", err)
+		}
+	})
+}
