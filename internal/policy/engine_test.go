@@ -246,6 +246,27 @@ func TestConcurrentDecide(t *testing.T) {
 	wg.Wait()
 }
 
+// A sandbox that contains a protected directory does not unprotect it.
+func TestSandboxAroundProtectedPath(t *testing.T) {
+	home, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, _ := policy.LoadPolicy("testdata/compiled-policy.json", "testdata/dynamic-lists.json")
+	ann, _ := policy.LoadAnnotations("testdata/tool-annotations.json")
+	for _, sandbox := range []string{home, "/", filepath.Join(home, ".ironcurtain")} {
+		eng, err := policy.New(policy.Config{Policy: pol, Annotations: ann, Home: home, Sandbox: sandbox,
+			Protected: []string{filepath.Join(home, ".ironcurtain")}, FS: resource.OSFS{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := eng.Decide(call("filesystem", "read_file", map[string]any{"path": "~/.ironcurtain/config.json"}))
+		if d.Verdict != policy.Deny || d.Rule != policy.RuleProtectedPath {
+			t.Errorf("sandbox %s: Decide = %v by %s, want protected-path deny", sandbox, d.Verdict, d.Rule)
+		}
+	}
+}
+
 func TestNewRequiresCollaborators(t *testing.T) {
 	pol, _ := policy.ParsePolicy("p.json", []byte(`{"rules":[]}`), "", nil)
 	ann, _ := policy.ParseAnnotations("a.json", []byte(`{"servers":{}}`))

@@ -404,14 +404,19 @@ func (ev *evaluation) structural() (Decision, bool) {
 	return Decision{}, false
 }
 
+// isProtected checks both forms of a path value. The sandbox exempts a
+// path only from protected directories that contain the sandbox: a sandbox
+// set to the home directory (or /) must not unprotect everything in it.
 func (e *Engine) isProtected(v *value) bool {
-	for _, form := range [2]string{v.path.String(), v.lex} {
-		p := resource.Path(form)
-		if p.Within(e.sandbox) {
-			continue
-		}
+	for _, form := range [2]resource.Path{v.path, resource.Path(v.lex)} {
 		for _, pp := range e.protected {
-			if p.Within(pp.canonical) || p.Within(resource.Path(pp.lexical)) {
+			for _, dir := range [2]resource.Path{pp.canonical, resource.Path(pp.lexical)} {
+				if !form.Within(dir) {
+					continue
+				}
+				if e.sandbox != dir && e.sandbox.Within(dir) && form.Within(e.sandbox) {
+					continue // the session sandbox inside the home
+				}
 				return true
 			}
 		}
