@@ -3,7 +3,10 @@ package policy_test
 import (
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/policy"
 )
 
 // BenchmarkConformance decides every conformance call, grouped by server.
@@ -13,7 +16,13 @@ func BenchmarkConformance(b *testing.B) {
 	cases, _ := loadConformance(b)
 	byServer := map[string][]conformanceCase{}
 	for _, c := range cases {
-		byServer[c.call.Server] = append(byServer[c.call.Server], c)
+		group := c.call.Server
+		if spawnsGit(c.call) {
+			// Resolving a named remote runs git; a process spawn (~ms) would
+			// swamp the engine's own cost, so it is measured on its own.
+			group += "-named-remote"
+		}
+		byServer[group] = append(byServer[group], c)
 	}
 	servers := make([]string, 0, len(byServer))
 	for s := range byServer {
@@ -30,6 +39,13 @@ func BenchmarkConformance(b *testing.B) {
 			}
 		})
 	}
+}
+
+// spawnsGit reports whether deciding the call runs `git remote get-url`:
+// a git-remote-url argument that names a remote rather than a URL.
+func spawnsGit(c policy.Call) bool {
+	r, ok := c.Arguments["remote"].(string)
+	return c.Server == "git" && ok && r != "" && !strings.ContainsAny(r, ":/")
 }
 
 // BenchmarkBaselineRealpath is the unit the TypeScript engine pays many

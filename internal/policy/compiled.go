@@ -239,7 +239,7 @@ func (ev *evaluation) evalMulti(role Role) Decision {
 			if r.hasPaths && !v.path.Within(r.within) {
 				continue
 			}
-			if r.hasDomains && !matchAny(r.domains, v.host, v.full) {
+			if r.hasDomains && !r.domains.Match(v.host, v.full) {
 				continue
 			}
 			items[k].done = true
@@ -336,7 +336,7 @@ func (ev *evaluation) listMatches(l *compiledList, roles roleSet) bool {
 			n++
 			v := st.val(j)
 			if st.cat == CatURL {
-				if l.match != MatchDomains || !matchAny(l.patterns, v.host, v.full) {
+				if l.match != MatchDomains || !l.patterns.Match(v.host, v.full) {
 					return false
 				}
 				continue
@@ -353,7 +353,7 @@ func (l *compiledList) matchString(s string) bool {
 	switch l.match {
 	case MatchDomains:
 		h, err := resource.CanonicalHost(s)
-		return err == nil && matchAny(l.patterns, h, h)
+		return err == nil && l.patterns.Match(h, h)
 	case MatchEmails, MatchIdentifiers:
 		s = strings.ToLower(s)
 		for _, want := range l.values {
@@ -397,7 +397,7 @@ func (ev *evaluation) allWithin(roles roleSet, dir resource.Path) bool {
 
 // allDomains reports whether there is at least one URL value carrying
 // roles and every such value matches one of pats.
-func (ev *evaluation) allDomains(roles roleSet, pats []resource.Pattern) bool {
+func (ev *evaluation) allDomains(roles roleSet, pats resource.PatternSet) bool {
 	n := 0
 	for i := range ev.args {
 		st := &ev.args[i]
@@ -407,7 +407,7 @@ func (ev *evaluation) allDomains(roles roleSet, pats []resource.Pattern) bool {
 		for j := 0; j < st.n; j++ {
 			n++
 			v := st.val(j)
-			if !matchAny(pats, v.host, v.full) {
+			if !pats.Match(v.host, v.full) {
 				return false
 			}
 		}

@@ -46,7 +46,7 @@ type Engine struct {
 	protected  []protectedPath
 	tools      map[toolKey]*compiledTool
 	rules      []compiledRule
-	allowlists map[string][]resource.Pattern
+	allowlists map[string]resource.PatternSet
 	remotes    resource.RemoteResolver
 	pool       sync.Pool // *evaluation scratch space
 }
@@ -77,7 +77,7 @@ type compiledRule struct {
 
 	hasDomains bool
 	domRoles   roleSet
-	domains    []resource.Pattern
+	domains    resource.PatternSet
 
 	lists []compiledList
 }
@@ -86,7 +86,7 @@ type compiledList struct {
 	roles    roleSet
 	match    MatchType
 	values   []string // lowercased for emails and identifiers
-	patterns []resource.Pattern
+	patterns resource.PatternSet
 }
 
 // New builds an engine, canonicalizing every rule directory, protected path
@@ -113,7 +113,7 @@ func New(cfg Config) (*Engine, error) {
 		home:       filepath.Clean(cfg.Home),
 		base:       filepath.Clean(cfg.Sandbox),
 		tools:      make(map[toolKey]*compiledTool),
-		allowlists: make(map[string][]resource.Pattern),
+		allowlists: make(map[string]resource.PatternSet),
 		remotes:    cfg.Remotes,
 	}
 	if e.sandbox, err = pr.Canonical(cfg.Sandbox); err != nil {
@@ -126,18 +126,17 @@ func New(cfg Config) (*Engine, error) {
 		}
 		e.protected = append(e.protected, protectedPath{canonical: cp, lexical: lexical(cfg.Home, cfg.Sandbox, p)})
 	}
-	for server, pats := range cfg.DomainAllowlists {
-		for _, s := range pats {
+	for server, strs := range cfg.DomainAllowlists {
+		// An empty list is a gate that admits nothing, not an absent gate.
+		pats := make([]resource.Pattern, 0, len(strs))
+		for _, s := range strs {
 			pat, err := resource.ParsePattern(s)
 			if err != nil {
 				return nil, fmt.Errorf("policy engine: allowed domains of server %q: %w", server, err)
 			}
-			e.allowlists[server] = append(e.allowlists[server], pat)
+			pats = append(pats, pat)
 		}
-		if _, ok := e.allowlists[server]; !ok {
-			// An empty list is a gate that admits nothing, not an absent gate.
-			e.allowlists[server] = []resource.Pattern{}
-		}
+		e.allowlists[server] = resource.NewPatternSet(pats)
 	}
 	for i := range cfg.Policy.Rules {
 		cr, err := e.compileRule(&cfg.Policy.Rules[i])
@@ -206,13 +205,11 @@ func (e *Engine) compileRule(r *Rule) (compiledRule, error) {
 	if dc := r.If.Domains; dc != nil {
 		cr.hasDomains, cr.domRoles = true, setOf(dc.Roles...)
 		narrow(dc.Roles)
-		for _, s := range dc.Allowed {
-			p, err := resource.ParsePattern(s)
-			if err != nil {
-				return cr, fmt.Errorf("domains.allowed: %w", err)
-			}
-			cr.domains = append(cr.domains, p)
+		pats, err := parsePatterns(dc.Allowed)
+		if err != nil {
+			return cr, fmt.Errorf("domains.allowed: %w", err)
 		}
+		cr.domains = pats
 	}
 	if len(r.If.Lists) > 0 {
 		cr.agnostic = false
@@ -220,15 +217,14 @@ func (e *Engine) compileRule(r *Rule) (compiledRule, error) {
 		for _, lc := range r.If.Lists {
 			cl := compiledList{roles: setOf(lc.Roles...), match: lc.MatchType}
 			any |= cl.roles
-			for _, s := range lc.Allowed {
-				switch lc.MatchType {
-				case MatchDomains:
-					p, err := resource.ParsePattern(s)
-					if err != nil {
-						return cr, fmt.Errorf("lists: %w", err)
-					}
-					cl.patterns = append(cl.patterns, p)
-				default:
+			if lc.MatchType == MatchDomains {
+				pats, err := parsePatterns(lc.Allowed)
+				if err != nil {
+					return cr, fmt.Errorf("lists: %w", err)
+				}
+				cl.patterns = pats
+			} else {
+				for _, s := range lc.Allowed {
 					// Arguments of identifier roles are lowercased, so list
 					// values must be too or they could never match.
 					cl.values = append(cl.values, strings.ToLower(s))
@@ -251,4 +247,16 @@ func listRelevance(roles roleSet) roleSet {
 		return ^roleSet(0)
 	}
 	return roles
+}
+
+func parsePatterns(strs []string) (resource.PatternSet, error) {
+	pats := make([]resource.Pattern, 0, len(strs))
+	for _, s := range strs {
+		p, err := resource.ParsePattern(s)
+		if err != nil {
+			return resource.PatternSet{}, err
+		}
+		pats = append(pats, p)
+	}
+	return resource.NewPatternSet(pats), nil
 }

@@ -392,7 +392,7 @@ func (ev *evaluation) structural() (Decision, bool) {
 			}
 			for j := 0; j < st.n; j++ {
 				v := st.val(j)
-				if !matchAny(pats, v.host, v.full) {
+				if !pats.Match(v.host, v.full) {
 					d := ev.final(Escalate, RuleDomainEscalate,
 						fmt.Sprintf("URL domain %q is not in the allowlist for server %q", v.full, c.Server))
 					d.EscalatedRoles = []Role{firstRole(st.roles & urlRoles)}
@@ -419,15 +419,6 @@ func (e *Engine) isProtected(v *value) bool {
 				}
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func matchAny(pats []resource.Pattern, host, full string) bool {
-	for _, p := range pats {
-		if p.Match(host, full) {
-			return true
 		}
 	}
 	return false
