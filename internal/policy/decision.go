@@ -22,8 +22,20 @@ type Decision struct {
 	// must forward exactly these, never the raw ones. When canonicalization
 	// changed nothing this is the call's own map; treat it as read-only.
 	Arguments map[string]any
+	// Values lists the canonical value of every resource-role argument,
+	// filled only when the verdict is Escalate: an approval's whitelist
+	// entry is built from the escalated roles' values.
+	Values []RoleValue
 	// Trace explains the decision step by step; filled only on request.
 	Trace []Step
+}
+
+// RoleValue is one canonical argument value with the role it was judged in.
+type RoleValue struct {
+	Role  Role
+	Arg   string
+	Value string // canonical: a path, URL, git remote or lowercased identifier
+	Host  string // URL roles: the canonical host
 }
 
 // Structural rule names. They are part of the output format.

@@ -82,12 +82,31 @@ func (e *Engine) decide(call Call, explain bool) Decision {
 		}
 	}
 	d.Trace = ev.trace
+	if d.Verdict == Escalate {
+		d.Values = ev.roleValues()
+	}
 	for i := range ev.args {
 		ev.args[i] = argState{more: ev.args[i].more[:0]}
 	}
 	ev.call, ev.canon, ev.trace, ev.tool = Call{}, nil, nil, nil
 	e.pool.Put(ev)
 	return d
+}
+
+// roleValues lists the canonical values of resource-role arguments, one
+// entry per role and value.
+func (ev *evaluation) roleValues() []RoleValue {
+	var out []RoleValue
+	for i := range ev.args {
+		st := &ev.args[i]
+		for rs := st.roles & resourceRoles; rs != 0; rs &= rs - 1 {
+			for j := 0; j < st.n; j++ {
+				v := st.val(j)
+				out = append(out, RoleValue{Role: rs.first(), Arg: st.ann.Name, Value: v.canon, Host: v.host})
+			}
+		}
+	}
+	return out
 }
 
 func (ev *evaluation) step(s Step) {
