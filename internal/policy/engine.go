@@ -260,3 +260,26 @@ func parsePatterns(strs []string) (resource.PatternSet, error) {
 	}
 	return resource.NewPatternSet(pats), nil
 }
+
+// MayPermit reports whether some call of the tool could be allowed or
+// escalated: it is annotated and either the sandbox can contain its paths
+// or some rule that could apply to it does not deny. A gateway hides tools
+// for which this is false. It errs on the side of true.
+func (e *Engine) MayPermit(server, tool string) bool {
+	ct := e.tools[toolKey{server, tool}]
+	if ct == nil {
+		return false
+	}
+	if server == introspectionServer && tool == introspectionTool {
+		return true
+	}
+	if (server == "filesystem" || server == "git") && ct.ann.union&pathRoles != 0 {
+		return true
+	}
+	for _, i := range ct.rules {
+		if e.rules[i].rule.Then != Deny {
+			return true
+		}
+	}
+	return false
+}

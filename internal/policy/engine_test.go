@@ -298,3 +298,33 @@ func (f fakeRemotes) RemoteURL(_ context.Context, _, name string) (string, error
 	}
 	return "", errors.New("no such remote")
 }
+
+func TestMayPermit(t *testing.T) {
+	pol, err := policy.ParsePolicy("p.json", []byte(`{"rules":[
+		{"name":"deny-forks","if":{"server":["github"],"tool":["fork"]},"then":"deny"},
+		{"name":"allow-read","if":{"server":["github"],"tool":["read"]},"then":"allow"}]}`), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, err := policy.ParseAnnotations("a.json", []byte(`{"servers":{
+		"github":{"tools":[{"toolName":"fork","args":{}},{"toolName":"read","args":{}},{"toolName":"nothing","args":{}}]},
+		"filesystem":{"tools":[{"toolName":"read_file","args":{"path":["read-path"]}}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := policy.New(policy.Config{Policy: pol, Annotations: ann, Home: "/h", Sandbox: "/h/s", FS: resource.OSFS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		server, tool string
+		want         bool
+	}{
+		{"github", "fork", false}, {"github", "read", true}, {"github", "nothing", false},
+		{"github", "unannotated", false}, {"filesystem", "read_file", true},
+	} {
+		if got := eng.MayPermit(tc.server, tc.tool); got != tc.want {
+			t.Errorf("MayPermit(%s, %s) = %v, want %v", tc.server, tc.tool, got, tc.want)
+		}
+	}
+}
