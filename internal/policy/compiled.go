@@ -236,7 +236,7 @@ func (ev *evaluation) evalMulti(role Role) Decision {
 				continue
 			}
 			v := valueOf(items[k])
-			if r.hasPaths && !v.path.Within(r.within) {
+			if r.hasPaths && !r.pathMatches(v.path) {
 				continue
 			}
 			if r.hasDomains && !r.domains.Match(v.host, v.full) {
@@ -277,7 +277,7 @@ func (ev *evaluation) matches(r *compiledRule, role Role, scoped bool) bool {
 		if scoped {
 			roles = 1 << role
 		}
-		if !ev.allWithin(roles, r.within) {
+		if !ev.allPathsMatch(roles, r) {
 			return false
 		}
 	}
@@ -376,9 +376,9 @@ func (ev *evaluation) countValues(roles roleSet) int {
 	return n
 }
 
-// allWithin reports whether there is at least one value carrying roles
-// and every such value lies within dir.
-func (ev *evaluation) allWithin(roles roleSet, dir resource.Path) bool {
+// allPathsMatch reports whether there is at least one value carrying roles
+// and every such value satisfies the rule's path condition.
+func (ev *evaluation) allPathsMatch(roles roleSet, r *compiledRule) bool {
 	n := 0
 	for i := range ev.args {
 		st := &ev.args[i]
@@ -387,7 +387,7 @@ func (ev *evaluation) allWithin(roles roleSet, dir resource.Path) bool {
 		}
 		for j := 0; j < st.n; j++ {
 			n++
-			if !st.val(j).path.Within(dir) {
+			if !r.pathMatches(st.val(j).path) {
 				return false
 			}
 		}

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -74,6 +75,7 @@ type compiledRule struct {
 	hasPaths  bool
 	pathRoles roleSet
 	within    resource.Path
+	names     []string // base-name patterns; none means any name
 
 	hasDomains bool
 	domRoles   roleSet
@@ -199,7 +201,7 @@ func (e *Engine) compileRule(r *Rule) (compiledRule, error) {
 		if err != nil {
 			return cr, fmt.Errorf("paths.within: %w", err)
 		}
-		cr.hasPaths, cr.pathRoles, cr.within = true, setOf(pc.Roles...), within
+		cr.hasPaths, cr.pathRoles, cr.within, cr.names = true, setOf(pc.Roles...), within, pc.Names
 		narrow(pc.Roles)
 	}
 	if dc := r.If.Domains; dc != nil {
@@ -278,6 +280,23 @@ func (e *Engine) MayPermit(server, tool string) bool {
 	}
 	for _, i := range ct.rules {
 		if e.rules[i].rule.Then != Deny {
+			return true
+		}
+	}
+	return false
+}
+
+// pathMatches is a rule's path condition for one canonical value.
+func (r *compiledRule) pathMatches(p resource.Path) bool {
+	if !p.Within(r.within) {
+		return false
+	}
+	if len(r.names) == 0 {
+		return true
+	}
+	base := path.Base(string(p))
+	for _, n := range r.names {
+		if ok, _ := path.Match(n, base); ok {
 			return true
 		}
 	}

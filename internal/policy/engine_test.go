@@ -328,3 +328,35 @@ func TestMayPermit(t *testing.T) {
 		}
 	}
 }
+
+func TestPathNames(t *testing.T) {
+	pol, err := policy.ParsePolicy("p.json", []byte(`{"rules":[
+		{"name":"deny-env","if":{"paths":{"roles":["read-path"],"within":"/","names":[".env",".env.*"]}},"then":"deny","reason":"secrets"},
+		{"name":"escalate-reads","if":{"roles":["read-path"]},"then":"escalate"}]}`), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann, _ := policy.ParseAnnotations("a.json", []byte(`{"servers":{"filesystem":{"tools":[{"toolName":"read_file","args":{"path":["read-path"]}},{"toolName":"read_multiple_files","args":{"paths":["read-path"]}}]}}}`))
+	eng, err := policy.New(policy.Config{Policy: pol, Annotations: ann, Home: "/h", Sandbox: "/h/s", FS: resource.OSFS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want policy.Verdict
+	}{
+		{"/srv/app/.env", policy.Deny}, {"/srv/app/.env.production", policy.Deny},
+		{"/srv/app/env", policy.Escalate}, {"/srv/app/.envrc", policy.Escalate}, {"/h/s/.env", policy.Allow},
+	} {
+		if d := eng.Decide(call("filesystem", "read_file", map[string]any{"path": tc.path})); d.Verdict != tc.want {
+			t.Errorf("read %s: %v by %s, want %v", tc.path, d.Verdict, d.Rule, tc.want)
+		}
+	}
+	d := eng.Decide(call("filesystem", "read_multiple_files", map[string]any{"paths": []any{"/srv/a", "/srv/.env"}}))
+	if d.Verdict != policy.Deny || d.Rule != "deny-env" {
+		t.Errorf("many values: %v by %s, want deny by deny-env", d.Verdict, d.Rule)
+	}
+	if _, err := policy.ParsePolicy("p.json", []byte(`{"rules":[{"name":"x","if":{"paths":{"roles":["read-path"],"within":"/","names":["a/b"]}},"then":"deny"}]}`), "", nil); err == nil {
+		t.Error("a names pattern with a slash was accepted")
+	}
+}

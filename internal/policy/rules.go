@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -39,10 +40,15 @@ type Condition struct {
 	Lists   []ListCondition
 }
 
-// PathCondition holds when every path value of Roles lies within Within.
+// PathCondition holds when every path value of Roles lies within Within
+// and, if Names is given, has a base name matching one of its patterns.
 type PathCondition struct {
 	Roles  []Role
 	Within string // absolute, or starting with "~/"; canonicalized by the engine
+	// Names are path.Match patterns for the last element (".env",
+	// ".env.*"): an extension of the TypeScript format, for rules about a
+	// kind of file wherever it lies.
+	Names []string
 }
 
 // DomainCondition holds when every URL value of Roles matches Allowed.
@@ -271,7 +277,7 @@ func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list,
 	if tv := v.Get("tool"); tv != nil {
 		cond.Tool = nonEmptyStrings(c, tv)
 	}
-	if pv := v.Get("paths"); pv != nil && c.Object(pv, "roles", "within") {
+	if pv := v.Get("paths"); pv != nil && c.Object(pv, "roles", "within", "names") {
 		pc := &PathCondition{}
 		if rv := c.Required(pv, "roles"); rv != nil {
 			pc.Roles = rolesOfCategory(c, rv, CatPath, "path")
@@ -284,6 +290,14 @@ func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list,
 					c.Errorf(wv, "must not contain a NUL byte")
 				}
 				pc.Within = s
+			}
+		}
+		if nv := pv.Get("names"); nv != nil {
+			pc.Names = nonEmptyStrings(c, nv)
+			for i, n := range pc.Names {
+				if _, err := path.Match(n, ""); err != nil || n == "" || strings.Contains(n, "/") {
+					c.Errorf(nv.Items[i], "%q is not a file name pattern", n)
+				}
 			}
 		}
 		cond.Paths = pc
