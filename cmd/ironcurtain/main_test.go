@@ -84,7 +84,7 @@ func TestPolicyCheck(t *testing.T) {
 		{"too many args", "", []string{"policy", "check", pd, "{}", "{}"}, 2, "", "accepts at most 1 arg"},
 		{"unknown flag", "", []string{"policy", "check", "--nope"}, 2, "", "unknown flag: --nope"},
 		{"missing policy dir", "", []string{"policy", "check", "--policy-dir=/nonexistent/dir", `{"serverName":"a","toolName":"b"}`}, 2, "", "/nonexistent/dir/compiled-policy.json"},
-		{"default policy absent", "", []string{"policy", "check", `{"serverName":"a","toolName":"b"}`}, 2, "", "no compiled policy at"},
+		{"built-in default policy", "", []string{"policy", "check", `{"serverName":"filesystem","toolName":"read_text_file","arguments":{"path":"~/.ssh/id_rsa"}}`}, 1, "deny (rule deny-ssh-keys)", ""},
 		{"missing servers file", "", []string{"policy", "check", pd, "--servers=/nonexistent.json", `{"serverName":"a","toolName":"b"}`}, 2, "", "/nonexistent.json"},
 	}
 	for _, tc := range tests {
@@ -234,6 +234,17 @@ func TestBadPolicyFile(t *testing.T) {
 	code, _, errOut := te.run("", "policy", "test", "--policy-dir", te.policyDir)
 	if code != 2 || !strings.Contains(errOut, "compiled-policy.json: rules[0].if: must not be empty") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestBuiltinPolicyPassesItsScenarios(t *testing.T) {
+	te := newTestEnv(t)
+	code, out, errOut := te.run("", "policy", "test")
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "passed, 0 failed") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(te.home, ".ironcurtain")); !os.IsNotExist(err) {
+		t.Errorf("policy test created <home> (%v)", err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ironcurtain/ironcurtain-go/internal/config"
+	"github.com/ironcurtain/ironcurtain-go/internal/defaultpolicy"
 	"github.com/ironcurtain/ironcurtain-go/internal/gitremote"
 	"github.com/ironcurtain/ironcurtain-go/internal/policy"
 	"github.com/ironcurtain/ironcurtain-go/internal/resource"
@@ -27,7 +28,7 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.policyDir, "policy-dir", "", "directory with compiled-policy.json (default <home>/generated)")
+	cmd.Flags().StringVar(&f.policyDir, "policy-dir", "", "directory with compiled-policy.json (default <home>/generated, else the built-in default policy)")
 	cmd.Flags().StringVar(&f.annotations, "annotations", "", "tool-annotations.json (default <policy-dir>/tool-annotations.json)")
 	cmd.Flags().StringVar(&f.servers, "servers", "", "mcp-servers.json giving per-server allowed domains (default <home>/mcp-servers.json if present)")
 	cmd.Flags().StringVar(&f.sandbox, "sandbox", "", "session sandbox directory (default <home>/sandbox)")
@@ -47,87 +48,67 @@ func newPolicyCmd(e env) *cobra.Command {
 	return cmd
 }
 
-// loaded is an engine with the paths it was built from.
+// loaded is an engine with where its files came from.
 type loaded struct {
 	engine    *policy.Engine
-	policyDir string
+	policyDir string // "" for the built-in default policy
 	warnings  []string
+	layout    config.Layout
+	servers   config.Servers // nil when no server config was found
 }
 
 // loadEngine builds the engine from flags and defaults. It only reads:
-// <home> need not exist unless its files are what the flags point at.
+// <home> need not exist. Without --policy-dir and with no compiled policy
+// in <home>/generated, the built-in default policy is used.
 func loadEngine(e env, f *policyFlags) (*loaded, error) {
 	layout, err := config.Resolve(e.getenv)
 	if err != nil {
 		return nil, badInput(err)
 	}
-	abs := func(p string) (string, error) {
-		if p == "" {
-			return "", nil
-		}
-		a, err := filepath.Abs(p)
-		if err != nil {
-			return "", badInput(fmt.Errorf("path %q: %w", p, err))
-		}
-		return a, nil
-	}
-	dir, err := abs(f.policyDir)
+	dir, err := absPath(f.policyDir)
 	if err != nil {
 		return nil, err
 	}
+	builtin := false
 	if dir == "" {
 		dir = layout.PolicyDir
-	}
-	policyFile := filepath.Join(dir, "compiled-policy.json")
-	if _, err := os.Stat(policyFile); err != nil {
-		if f.policyDir == "" && errors.Is(err, fs.ErrNotExist) {
-			return nil, badInput(fmt.Errorf("no compiled policy at %s: pass --policy-dir DIR or run ironcurtain compile-policy", policyFile))
+		if _, err := os.Stat(filepath.Join(dir, "compiled-policy.json")); errors.Is(err, fs.ErrNotExist) {
+			builtin = true
 		}
-		return nil, badInput(fmt.Errorf("policy: %w", err))
 	}
-	annFile, err := abs(f.annotations)
+	annFile, err := absPath(f.annotations)
 	if err != nil {
 		return nil, err
 	}
-	if annFile == "" {
-		annFile = filepath.Join(dir, "tool-annotations.json")
+	var pol *policy.Policy
+	var ann *policy.Annotations
+	if builtin {
+		pol, ann, err = loadBuiltin(annFile)
+		dir = ""
+	} else {
+		pol, ann, annFile, err = loadDir(dir, annFile)
 	}
-	listsFile := filepath.Join(dir, "dynamic-lists.json")
-	if _, err := os.Stat(listsFile); errors.Is(err, fs.ErrNotExist) {
-		listsFile = "" // lists are optional; an @reference to a missing list matches nothing
-	}
-	pol, err := policy.LoadPolicy(policyFile, listsFile)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	ann, err := policy.LoadAnnotations(annFile)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	serversFile, err := abs(f.servers)
 	if err != nil {
 		return nil, err
 	}
-	var allow map[string][]string
+	serversFile, err := absPath(f.servers)
+	if err != nil {
+		return nil, err
+	}
+	var servers config.Servers
 	switch {
 	case serversFile != "":
-		srv, err := config.LoadServers(serversFile)
-		if err != nil {
+		if servers, err = config.LoadServers(serversFile); err != nil {
 			return nil, badInput(err)
 		}
-		allow = srv.DomainAllowlists()
 	default:
 		serversFile = layout.Servers
-		srv, err := config.LoadServers(serversFile)
-		switch {
-		case err == nil:
-			allow = srv.DomainAllowlists()
-		case errors.Is(err, fs.ErrNotExist):
-		default:
+		servers, err = config.LoadServers(serversFile)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, badInput(err)
 		}
 	}
-	sandbox, err := abs(f.sandbox)
+	sandbox, err := absPath(f.sandbox)
 	if err != nil {
 		return nil, err
 	}
@@ -140,14 +121,76 @@ func loadEngine(e env, f *policyFlags) (*loaded, error) {
 		Home:             layout.UserHome,
 		Sandbox:          sandbox,
 		Protected:        layout.Protected(dir, annFile, serversFile),
-		DomainAllowlists: allow,
+		DomainAllowlists: servers.DomainAllowlists(),
 		FS:               resource.OSFS{},
 		Remotes:          gitremote.Git{},
 	})
 	if err != nil {
 		return nil, badInput(err)
 	}
-	return &loaded{engine: eng, policyDir: dir, warnings: pol.Warnings}, nil
+	layout.Sandbox = sandbox
+	return &loaded{engine: eng, policyDir: dir, warnings: pol.Warnings, layout: layout, servers: servers}, nil
+}
+
+func absPath(p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return "", badInput(fmt.Errorf("path %q: %w", p, err))
+	}
+	return a, nil
+}
+
+// loadDir reads a compiled policy directory.
+func loadDir(dir, annFile string) (*policy.Policy, *policy.Annotations, string, error) {
+	policyFile := filepath.Join(dir, "compiled-policy.json")
+	if _, err := os.Stat(policyFile); err != nil {
+		return nil, nil, "", badInput(fmt.Errorf("policy: %w", err))
+	}
+	if annFile == "" {
+		annFile = filepath.Join(dir, "tool-annotations.json")
+	}
+	listsFile := filepath.Join(dir, "dynamic-lists.json")
+	if _, err := os.Stat(listsFile); errors.Is(err, fs.ErrNotExist) {
+		listsFile = "" // lists are optional; an @reference to a missing list matches nothing
+	}
+	pol, err := policy.LoadPolicy(policyFile, listsFile)
+	if err != nil {
+		return nil, nil, "", badInput(err)
+	}
+	ann, err := policy.LoadAnnotations(annFile)
+	if err != nil {
+		return nil, nil, "", badInput(err)
+	}
+	return pol, ann, annFile, nil
+}
+
+// loadBuiltin reads the default policy embedded in the binary; annFile,
+// if given, replaces its annotations.
+func loadBuiltin(annFile string) (*policy.Policy, *policy.Annotations, error) {
+	read := func(name string) []byte {
+		b, err := defaultpolicy.Read(name)
+		if err != nil {
+			panic(err) // embedded at build time
+		}
+		return b
+	}
+	pol, err := policy.ParsePolicy("built-in "+defaultpolicy.Policy, read(defaultpolicy.Policy), "built-in "+defaultpolicy.Lists, read(defaultpolicy.Lists))
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	var ann *policy.Annotations
+	if annFile != "" {
+		ann, err = policy.LoadAnnotations(annFile)
+	} else {
+		ann, err = policy.ParseAnnotations("built-in "+defaultpolicy.Annotations, read(defaultpolicy.Annotations))
+	}
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	return pol, ann, nil
 }
 
 func warn(e env, l *loaded) {
@@ -257,11 +300,19 @@ func newPolicyTestCmd(e env) *cobra.Command {
 				return err
 			}
 			warn(e, l)
-			file := scenariosFile
-			if file == "" {
-				file = filepath.Join(l.policyDir, "test-scenarios.json")
+			var scs []scenario.Scenario
+			switch {
+			case scenariosFile != "":
+				scs, err = scenario.Load(scenariosFile)
+			case l.policyDir != "":
+				scs, err = scenario.Load(filepath.Join(l.policyDir, "test-scenarios.json"))
+			default:
+				data, rerr := defaultpolicy.Read(defaultpolicy.Scenarios)
+				if rerr != nil {
+					return rerr
+				}
+				scs, err = scenario.Parse("built-in "+defaultpolicy.Scenarios, data)
 			}
-			scs, err := scenario.Load(file)
 			if err != nil {
 				return badInput(err)
 			}
