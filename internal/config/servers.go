@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ironcurtain/ironcurtain-go/internal/jsondoc"
+	"github.com/ironcurtain/ironcurtain-go/internal/resource"
 )
 
 // MaxServersFile bounds mcp-servers.json.
@@ -23,7 +24,9 @@ type Server struct {
 	// AllowedDomains is sandbox.network.allowedDomains; nil means the
 	// server has no domain gate.
 	AllowedDomains []string
-	// DenyRead is sandbox.filesystem.denyRead.
+	// DenyRead is sandbox.filesystem.denyRead, accepted for compatibility
+	// with the TypeScript format. It is not enforced until servers run in an
+	// OS cage (docs/SECURITY.md, known gaps).
 	DenyRead []string
 	// Sandboxed is false when the file says "sandbox": false.
 	Sandboxed bool
@@ -149,7 +152,9 @@ func parseSandbox(c *jsondoc.Checker, v *jsondoc.Value, s *Server) {
 	if !c.Object(v, "filesystem", "network") {
 		return
 	}
-	if fs := v.Get("filesystem"); fs != nil && c.Object(fs, "denyRead", "allowWrite", "denyWrite", "allowRead") {
+	// Only what is enforced is accepted: a setting that is read and then
+	// ignored would let the user believe in a restriction that is not there.
+	if fs := v.Get("filesystem"); fs != nil && c.Object(fs, "denyRead") {
 		if dr := fs.Get("denyRead"); dr != nil {
 			s.DenyRead, _ = c.Strings(dr)
 		}
@@ -161,10 +166,18 @@ func parseSandbox(c *jsondoc.Checker, v *jsondoc.Value, s *Server) {
 			}
 			return
 		}
-		if c.Object(nw, "allowedDomains", "deniedDomains") {
+		if c.Object(nw, "allowedDomains") {
 			if ad := nw.Get("allowedDomains"); ad != nil {
 				if ds, ok := c.Strings(ad); ok {
-					s.AllowedDomains = ds
+					for i, d := range ds {
+						if _, err := resource.ParsePattern(d); err != nil {
+							c.Errorf(ad.Items[i], "%v", err)
+							ok = false
+						}
+					}
+					if ok {
+						s.AllowedDomains = ds
+					}
 				}
 			}
 		}

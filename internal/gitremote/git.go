@@ -27,9 +27,13 @@ type Git struct {
 	Timeout time.Duration
 }
 
-// RemoteURL returns the URL git would use for remote name in repository
-// dir, after git's own url.<base>.insteadOf rewriting, which is why git is
-// asked rather than the config file parsed.
+// RemoteURL returns the one URL git would use for remote name in
+// repository dir, after git's own rewriting (url.<base>.insteadOf and
+// pushInsteadOf), which is why git is asked rather than the config file
+// parsed. A remote whose fetch and push URLs differ, or that has several,
+// is an error: the agent can write the repository's config, and a
+// remote.<name>.pushurl pointing elsewhere would make the checked URL a
+// decoy.
 func (g Git) RemoteURL(ctx context.Context, dir, name string) (string, error) {
 	if name == "" || strings.HasPrefix(name, "-") {
 		// "--" below already stops option parsing; refusing here keeps the
@@ -39,14 +43,71 @@ func (g Git) RemoteURL(ctx context.Context, dir, name string) (string, error) {
 	if dir == "" {
 		return "", fmt.Errorf("gitremote: remote %q: empty repository directory", name)
 	}
+	urls := map[string]bool{}
+	var first string
+	for _, push := range []bool{false, true} {
+		args := []string{"-C", dir, "remote", "get-url", "--all"}
+		if push {
+			args = append(args, "--push")
+		}
+		out, err := g.run(ctx, append(args, "--", name)...)
+		if err != nil {
+			return "", fmt.Errorf("gitremote: get-url for remote %q in %q: %w", name, dir, err)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			if first == "" {
+				first = line
+			}
+			urls[line] = true
+		}
+	}
+	switch len(urls) {
+	case 0:
+		return "", fmt.Errorf("gitremote: get-url for remote %q in %q: empty output", name, dir)
+	case 1:
+		return first, nil
+	}
+	return "", fmt.Errorf("gitremote: remote %q in %q has %d different fetch/push URLs; name the URL itself", name, dir, len(urls))
+}
+
+// CheckURL refuses a URL that git would rewrite (url.<base>.insteadOf or
+// pushInsteadOf in the repository's or the user's config): the checked URL
+// would not be the one used. dir may not exist yet (a clone destination);
+// then only the user's own config applies.
+func (g Git) CheckURL(ctx context.Context, dir, url string) error {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		dir = "/"
+	}
+	out, err := g.run(ctx, "-C", dir, "config", "--get-regexp", `^url\..*\.(insteadof|pushinsteadof)$`)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 1 {
+		return nil // no rewrite rules at all
+	}
+	if err != nil {
+		return fmt.Errorf("gitremote: read URL rewrites in %q: %w", dir, err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		_, prefix, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok && prefix != "" && strings.HasPrefix(url, prefix) {
+			return fmt.Errorf("gitremote: git in %q rewrites URLs starting %q (url.*.insteadOf); the checked URL would not be the one used", dir, prefix)
+		}
+	}
+	return nil
+}
+
+// run executes git with a minimal environment and a timeout and returns
+// its standard output.
+func (g Git) run(ctx context.Context, args ...string) (string, error) {
 	timeout := g.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "remote", "get-url", "--", name)
+	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Env = minimalEnv()
 	cmd.WaitDelay = time.Second
 	var stdout, stderr limitedBuffer
@@ -55,26 +116,17 @@ func (g Git) RemoteURL(ctx context.Context, dir, name string) (string, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = fmt.Errorf("%w (%w)", err, ctxErr)
 		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg != "" {
-			return "", fmt.Errorf("gitremote: get-url for remote %q in %q: %w: %s", name, dir, err, msg)
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return "", fmt.Errorf("%w: %s", err, msg)
 		}
-		return "", fmt.Errorf("gitremote: get-url for remote %q in %q: %w", name, dir, err)
+		return "", err
 	}
 	if stdout.truncated {
-		return "", fmt.Errorf("gitremote: get-url for remote %q in %q: output too long", name, dir)
+		return "", errors.New("output too long")
 	}
-	url := strings.TrimSpace(stdout.String())
-	if url == "" {
-		return "", fmt.Errorf("gitremote: get-url for remote %q in %q: empty output", name, dir)
-	}
-	if strings.ContainsAny(url, "\r\n") {
-		return "", fmt.Errorf("gitremote: get-url for remote %q in %q: %w", name, dir, errMultiline)
-	}
-	return url, nil
+	return stdout.String(), nil
 }
 
-var errMultiline = errors.New("more than one line of output")
 
 // minimalEnv passes git only what it needs to find itself and the user's
 // config. Inheriting the full environment would let variables such as

@@ -92,3 +92,57 @@ func TestParseGitRemoteWithGit(t *testing.T) {
 			g, g.Full(), "https://github.com/Owner/Repo.git", "github.com/owner/repo")
 	}
 }
+
+func gitIn(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = minimalEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// The agent can write .git/config in the sandbox: a push URL or a rewrite
+// rule must not turn the checked URL into a decoy.
+func TestRemoteURLRefusesDecoys(t *testing.T) {
+	ctx := context.Background()
+	t.Run("pushurl", func(t *testing.T) {
+		dir := newRepo(t)
+		gitIn(t, dir, "config", "remote.origin.pushurl", "https://evil.example/steal")
+		if _, err := (Git{}).RemoteURL(ctx, dir, "origin"); err == nil || !strings.Contains(err.Error(), "different fetch/push URLs") {
+			t.Fatalf("RemoteURL with pushurl = %v, want refusal", err)
+		}
+	})
+	t.Run("pushInsteadOf", func(t *testing.T) {
+		dir := newRepo(t)
+		gitIn(t, dir, "config", "url.https://evil.example/.pushInsteadOf", "https://github.com/")
+		if _, err := (Git{}).RemoteURL(ctx, dir, "origin"); err == nil {
+			t.Fatal("RemoteURL with pushInsteadOf succeeded")
+		}
+		if err := (Git{}).CheckURL(ctx, dir, "https://github.com/Owner/Repo.git"); err == nil {
+			t.Fatal("CheckURL ignored pushInsteadOf")
+		}
+	})
+	t.Run("insteadOf", func(t *testing.T) {
+		dir := newRepo(t)
+		gitIn(t, dir, "config", "url.https://evil.example/.insteadOf", "https://github.com/me/")
+		if err := (Git{}).CheckURL(ctx, dir, "https://github.com/me/repo"); err == nil {
+			t.Fatal("CheckURL ignored insteadOf")
+		}
+		if err := (Git{}).CheckURL(ctx, dir, "https://gitlab.com/me/repo"); err != nil {
+			t.Fatalf("CheckURL of an unrewritten URL: %v", err)
+		}
+	})
+	t.Run("clean repository", func(t *testing.T) {
+		dir := newRepo(t)
+		if u, err := (Git{}).RemoteURL(ctx, dir, "origin"); err != nil || u != "https://github.com/Owner/Repo.git" {
+			t.Fatalf("RemoteURL = %q, %v", u, err)
+		}
+		if err := (Git{}).CheckURL(ctx, dir, "https://github.com/Owner/Repo.git"); err != nil {
+			t.Fatalf("CheckURL = %v", err)
+		}
+		if err := (Git{}).CheckURL(ctx, dir+"/does-not-exist", "https://github.com/x/y"); err != nil {
+			t.Fatalf("CheckURL for a clone destination = %v", err)
+		}
+	})
+}

@@ -23,6 +23,13 @@ func Parse(data []byte, maxBytes int) (*Value, error) {
 		line, col := position(data, off)
 		return nil, fmt.Errorf("line %d column %d: invalid UTF-8", line, col)
 	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, errors.New("line 1 column 1: starts with a UTF-8 byte order mark")
+	}
+	if off, ok := loneSurrogate(data); ok {
+		line, col := position(data, off)
+		return nil, fmt.Errorf("line %d column %d: \\u escape of an unpaired UTF-16 surrogate", line, col)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	p := parser{dec: dec, data: data}
@@ -150,4 +157,69 @@ func invalidUTF8Offset(data []byte) int64 {
 		i += n
 	}
 	return int64(len(data))
+}
+
+// loneSurrogate finds a \u escape of a UTF-16 surrogate that is not part of
+// a pair. encoding/json quietly turns one into U+FFFD, so "\ud800" and
+// "\ufffd" would reach the policy as the same string while a server
+// decoding the original could see something else.
+func loneSurrogate(data []byte) (int64, bool) {
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if !inString {
+			if c == '"' {
+				inString = true
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			if i+1 < len(data) && data[i+1] == 'u' {
+				hi, ok := hex4(data, i+2)
+				if ok && hi >= 0xd800 && hi <= 0xdfff {
+					if hi >= 0xdc00 {
+						return int64(i), true // low surrogate first
+					}
+					lo, ok := -1, false
+					if i+7 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
+						lo, ok = hex4(data, i+8)
+					}
+					if !ok || lo < 0xdc00 || lo > 0xdfff {
+						return int64(i), true
+					}
+					i += 11
+					continue
+				}
+				i += 5
+				continue
+			}
+			i++ // skip the escaped character
+		}
+	}
+	return 0, false
+}
+
+func hex4(data []byte, at int) (int, bool) {
+	if at+4 > len(data) {
+		return 0, false
+	}
+	v := 0
+	for _, c := range data[at : at+4] {
+		var d int
+		switch {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case c >= 'a' && c <= 'f':
+			d = int(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			d = int(c-'A') + 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | d
+	}
+	return v, true
 }

@@ -19,6 +19,12 @@ func TestParse(t *testing.T) {
 		{"invalid utf8", "{\"a\":\"\xff\"}", "line 1 column 7: invalid UTF-8"},
 		{"syntax", "{\n \"a\" 1}", "line 2"},
 		{"empty", ``, "unexpected end"},
+		{"lone high surrogate", `{"a":"\ud800"}`, "line 1 column 7: \\u escape of an unpaired UTF-16 surrogate"},
+		{"lone low surrogate", `["\udc00x"]`, "unpaired UTF-16 surrogate"},
+		{"high then non-low", `["\ud800\u0041"]`, "unpaired UTF-16 surrogate"},
+		{"pair is fine", `["\ud83d\ude00"]`, ""},
+		{"escaped backslash is not an escape", `["\\ud800"]`, ""},
+		{"byte order mark", "\xef\xbb\xbf{}", "byte order mark"},
 		{"deep", strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2), "nesting deeper"},
 	}
 	for _, tc := range tests {

@@ -37,6 +37,11 @@ type ArgAnnotation struct {
 	Name    string
 	Default []Role
 	When    []When
+	// SchemaDefault is the value the tool's input schema declares as the
+	// argument's default (nil if none). An absent argument with a default
+	// is judged — and forwarded — as if the call had passed it: the server
+	// would act on that value.
+	SchemaDefault any
 
 	defaults roleSet
 }
@@ -203,6 +208,13 @@ func parseTool(c *jsondoc.Checker, server string, v *jsondoc.Value) *ToolAnnotat
 	}
 	if len(c.Errs) > before {
 		return nil
+	}
+	if props := t.InputSchema.Get("properties"); props != nil {
+		for i := range t.Args {
+			if d := props.Get(t.Args[i].Name).Get("default"); d != nil && (d.Kind == jsondoc.String || d.Kind == jsondoc.Array) {
+				t.Args[i].SchemaDefault = d.Interface()
+			}
+		}
 	}
 	for _, a := range t.Args {
 		t.union |= a.defaults

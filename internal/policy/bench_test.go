@@ -3,7 +3,6 @@ package policy_test
 import (
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/ironcurtain/ironcurtain-go/internal/policy"
@@ -18,9 +17,9 @@ func BenchmarkConformance(b *testing.B) {
 	for _, c := range cases {
 		group := c.call.Server
 		if spawnsGit(c.call) {
-			// Resolving a named remote runs git; a process spawn (~ms) would
-			// swamp the engine's own cost, so it is measured on its own.
-			group += "-named-remote"
+			// Checking a remote runs git; a process spawn (~ms) would swamp
+			// the engine's own cost, so it is measured on its own.
+			group += "-remote"
 		}
 		byServer[group] = append(byServer[group], c)
 	}
@@ -41,11 +40,18 @@ func BenchmarkConformance(b *testing.B) {
 	}
 }
 
-// spawnsGit reports whether deciding the call runs `git remote get-url`:
-// a git-remote-url argument that names a remote rather than a URL.
+// spawnsGit reports whether deciding the call runs git: a remote (by name
+// or URL) is checked against the repository's git config.
 func spawnsGit(c policy.Call) bool {
-	r, ok := c.Arguments["remote"].(string)
-	return c.Server == "git" && ok && r != "" && !strings.ContainsAny(r, ":/")
+	if c.Server != "git" {
+		return false
+	}
+	for _, k := range []string{"remote", "url"} {
+		if r, ok := c.Arguments[k].(string); ok && r != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // BenchmarkBaselineRealpath is the unit the TypeScript engine pays many

@@ -360,3 +360,56 @@ func TestPathNames(t *testing.T) {
 		t.Error("a names pattern with a slash was accepted")
 	}
 }
+
+func TestSchemaDefaultsAreJudgedAndForwarded(t *testing.T) {
+	pol, _ := policy.ParsePolicy("p.json", []byte(`{"rules":[{"name":"allow-clean","if":{"server":["git"],"tool":["git_clean"]},"then":"allow"}]}`), "", nil)
+	ann, err := policy.ParseAnnotations("a.json", []byte(`{"servers":{"git":{"tools":[{"toolName":"git_clean",
+		"args":{"path":["read-path","delete-path"],"force":["none"]},
+		"inputSchema":{"type":"object","properties":{"path":{"type":"string","default":"."},"force":{"type":"boolean"}}}}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	eng, err := policy.New(policy.Config{Policy: pol, Annotations: ann, Home: home, Sandbox: home + "/sb", Protected: []string{home + "/ic"}, FS: resource.OSFS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No path: the server would clean "." — judged (and forwarded) as the sandbox.
+	d := eng.Decide(call("git", "git_clean", map[string]any{"force": true}))
+	if d.Verdict != policy.Allow || d.Rule != policy.RuleSandboxAllow || d.Arguments["path"] != home+"/sb" {
+		t.Fatalf("absent path: %v by %s, args %v; want sandbox allow with path %s/sb", d.Verdict, d.Rule, d.Arguments, home)
+	}
+	// An explicit path outside is judged by the rules.
+	d = eng.Decide(call("git", "git_clean", map[string]any{"path": "/etc", "force": true}))
+	if d.Rule != "allow-clean" {
+		t.Fatalf("explicit path: %v by %s", d.Verdict, d.Rule)
+	}
+	// Deleting a parent of a protected path is deleting the protected path.
+	d = eng.Decide(call("git", "git_clean", map[string]any{"path": home, "force": true}))
+	if d.Verdict != policy.Deny || d.Rule != policy.RuleProtectedPath {
+		t.Fatalf("clean the home: %v by %s, want protected-path deny", d.Verdict, d.Rule)
+	}
+}
+
+func TestMovingAParentOfAProtectedPath(t *testing.T) {
+	f := newFixture(t, nil, nil)
+	d := f.eng.Decide(call("filesystem", "copy_file", map[string]any{"source": "~/Documents/a", "destination": "~"}))
+	if d.Verdict != policy.Deny || d.Rule != policy.RuleProtectedPath {
+		t.Fatalf("write to the home: %v by %s, want protected-path deny", d.Verdict, d.Rule)
+	}
+	// Reading a parent (listing the home) is not changing it.
+	d = f.eng.Decide(call("filesystem", "read_file", map[string]any{"path": "~"}))
+	if d.Rule == policy.RuleProtectedPath {
+		t.Fatal("reading the home was refused as a protected path")
+	}
+}
+
+func TestFetchURLSchemes(t *testing.T) {
+	f := newFixture(t, map[string][]string{"fetch": {"*"}}, nil)
+	for _, u := range []string{"file://example.com/etc/passwd", "ftp://example.com/x", "gopher://example.com/", "ws://example.com/"} {
+		d := f.eng.Decide(call("fetch", "http_fetch", map[string]any{"url": u}))
+		if d.Verdict != policy.Deny || d.Rule != policy.RuleInvalidArgument {
+			t.Errorf("fetch %s: %v by %s, want invalid-argument deny", u, d.Verdict, d.Rule)
+		}
+	}
+}

@@ -229,8 +229,12 @@ func (ev *evaluation) canonicalize() (Decision, bool) {
 	for i := range ev.args {
 		st := &ev.args[i]
 		raw, present := ev.call.Arguments[st.ann.Name]
-		st.present = present && raw != nil
 		st.cat = categoryOf(st.roles)
+		materialized := false
+		if !present && st.ann.SchemaDefault != nil && st.cat != CatOpaque {
+			raw, present, materialized = st.ann.SchemaDefault, true, true
+		}
+		st.present = present && raw != nil
 		if !st.present || st.cat == CatOpaque {
 			continue
 		}
@@ -241,7 +245,7 @@ func (ev *evaluation) canonicalize() (Decision, bool) {
 			}
 			ev.step(Step{Op: OpCanonical, Arg: st.ann.Name, Value: v.canon, Detail: str})
 			st.add(v)
-			if v.canon != str {
+			if v.canon != str || materialized {
 				ev.setCanonical(st, false)
 			}
 			continue
@@ -263,7 +267,7 @@ func (ev *evaluation) canonicalize() (Decision, bool) {
 			ev.step(Step{Op: OpCanonical, Arg: st.ann.Name, Value: v.canon, Detail: s})
 			st.add(v)
 		}
-		if changed {
+		if changed || materialized {
 			ev.setCanonical(st, isList)
 		}
 	}
@@ -280,15 +284,26 @@ func (ev *evaluation) canonValue(st *argState, s string) (value, error) {
 		return value{canon: p.String(), path: p, lex: lexical(ev.e.home, ev.e.base, s)}, nil
 	case CatURL:
 		if st.roles.has(RoleGitRemoteURL) {
-			g, err := resource.ParseGitRemote(context.Background(), s, ev.repoDir(), ev.e.remotes)
+			dir := ev.repoDir()
+			g, err := resource.ParseGitRemote(context.Background(), s, dir, ev.e.remotes)
 			if err != nil {
 				return value{}, err
+			}
+			if rc, ok := ev.e.remotes.(rewriteChecker); ok && g.Name() == "" {
+				if err := rc.CheckURL(context.Background(), dir, g.String()); err != nil {
+					return value{}, err
+				}
 			}
 			return value{canon: g.String(), host: g.Host(), full: g.Full()}, nil
 		}
 		u, err := resource.ParseURL(s)
 		if err != nil {
 			return value{}, err
+		}
+		// A fetch reaches the web: any other scheme (file:, ftp:, gopher:)
+		// names something the domain rules were never written about.
+		if sc := u.Scheme(); sc != "http" && sc != "https" {
+			return value{}, fmt.Errorf("URL scheme %q is not http or https", sc)
 		}
 		return value{canon: u.String(), host: u.Host(), full: u.Host()}, nil
 	case CatIdentifier:
@@ -299,6 +314,13 @@ func (ev *evaluation) canonValue(st *argState, s string) (value, error) {
 		return value{canon: id}, nil
 	}
 	return value{canon: s}, nil
+}
+
+// rewriteChecker is implemented by remote resolvers that can tell whether
+// git would rewrite a URL before using it (url.<base>.insteadOf): a URL
+// git rewrites is not the URL that was checked.
+type rewriteChecker interface {
+	CheckURL(ctx context.Context, dir, url string) error
 }
 
 // repoDir is where a named git remote is looked up: the call's repository
@@ -377,11 +399,17 @@ func (ev *evaluation) structural() (Decision, bool) {
 		st := &ev.args[i]
 		switch st.cat {
 		case CatPath:
+			changes := st.roles&changingRoles != 0
 			for j := 0; j < st.n; j++ {
 				v := st.val(j)
 				nPaths++
 				if e.isProtected(v) {
 					return ev.final(Deny, RuleProtectedPath, "Access to protected path is forbidden: "+v.canon), true
+				}
+				if changes {
+					if pp, ok := e.containsProtected(v); ok {
+						return ev.final(Deny, RuleProtectedPath, "Changing "+v.canon+" would change the protected path "+pp), true
+					}
 				}
 				if !v.path.Within(e.sandbox) {
 					allInSandbox = false
@@ -421,6 +449,23 @@ func (ev *evaluation) structural() (Decision, bool) {
 		}
 	}
 	return Decision{}, false
+}
+
+// changingRoles write, move or delete what their path names — and all
+// beneath it.
+const changingRoles = 1<<RoleWritePath | 1<<RoleDeletePath | 1<<RoleWriteHistory | 1<<RoleDeleteHistory
+
+// containsProtected reports a protected path that lies inside v: moving or
+// deleting a parent directory takes the protected path with it.
+func (e *Engine) containsProtected(v *value) (string, bool) {
+	for _, pp := range e.protected {
+		for _, dir := range [2]resource.Path{pp.canonical, resource.Path(pp.lexical)} {
+			if dir.Within(v.path) || dir.Within(resource.Path(v.lex)) {
+				return dir.String(), true
+			}
+		}
+	}
+	return "", false
 }
 
 // isProtected checks both forms of a path value. The sandbox exempts a

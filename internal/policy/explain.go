@@ -9,7 +9,7 @@ import (
 // WriteDecision renders a decision for people; with explain, the trace
 // follows, one event per line.
 func WriteDecision(w io.Writer, d Decision, explain bool) {
-	fmt.Fprintf(w, "%s (rule %s)\n", d.Verdict, d.Rule)
+	fmt.Fprintf(w, "%s (rule %s)\n", d.Verdict, clean(d.Rule))
 	if d.Reason != "" {
 		fmt.Fprintf(w, "  reason: %s\n", clean(d.Reason))
 	}
@@ -32,7 +32,7 @@ func WriteExplain(w io.Writer, d Decision) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "  %-9s", s.Op)
 		if s.Role != "" {
-			fmt.Fprintf(&b, " role=%s", s.Role)
+			fmt.Fprintf(&b, " role=%s", clean(s.Role))
 		}
 		if s.Arg != "" {
 			fmt.Fprintf(&b, " arg=%s", clean(s.Arg))
@@ -41,7 +41,7 @@ func WriteExplain(w io.Writer, d Decision) {
 			fmt.Fprintf(&b, " value=%q", s.Value)
 		}
 		if s.Rule != "" {
-			fmt.Fprintf(&b, " rule=%s", s.Rule)
+			fmt.Fprintf(&b, " rule=%s", clean(s.Rule))
 		}
 		if s.Verdict != "" {
 			fmt.Fprintf(&b, " -> %s", s.Verdict)
@@ -55,9 +55,19 @@ func WriteExplain(w io.Writer, d Decision) {
 
 // clean keeps agent-chosen text from forging extra output lines or
 // terminal escapes.
-func clean(s string) string {
+func clean(s string) string { return SafeText(s) }
+
+// SafeText replaces what could forge output on a terminal: C0 and C1
+// control characters (newlines, ESC, CSI), DEL, and the Unicode controls
+// that reorder or split lines (bidi overrides and isolates, line and
+// paragraph separators). Tool arguments are agent-controlled; printing
+// them must not draw a fake decision.
+func SafeText(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+			return '?'
+		case r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x2028, r == 0x2029, r == 0x061c:
 			return '?'
 		}
 		return r

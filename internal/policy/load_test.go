@@ -29,6 +29,8 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"wrong type", rule(`{"name":"a","if":{"server":"git"},"then":"allow"}`), "rules[0].if.server: must be an array of strings, not string"},
 		{"bad matchType", rule(`{"name":"a","if":{"lists":[{"roles":["github-owner"],"allowed":["x"],"matchType":"regex"}]},"then":"allow"}`), `unknown matchType "regex"`},
 		{"bad domain pattern", rule(`{"name":"a","if":{"domains":{"roles":["fetch-url"],"allowed":["ex*ample.com"]}},"then":"allow"}`), "rules[0].if.domains.allowed[0]"},
+		{"rule name with newline", rule(`{"name":"a\nFAKE","if":{"server":["x"]},"then":"allow"}`), "rules[0].name: rule name"},
+		{"reserved rule name", rule(`{"name":"structural-sandbox-allow","if":{"server":["x"]},"then":"allow"}`), "is reserved for the engine"},
 		{"invalid utf8", "{\"rules\":[{\"name\":\"\xff\"}]}", "invalid UTF-8"},
 	}
 	for _, tc := range tests {
@@ -70,6 +72,10 @@ func TestDynamicLists(t *testing.T) {
 	}
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], `"@missing"`) {
 		t.Fatalf("warnings = %q, want one about @missing", p.Warnings)
+	}
+	if _, err := policy.ParsePolicy("p.json", []byte(pol), "dynamic-lists.json", []byte(`{"lists":{"news":{"values":["ok.example","bad pattern"]}}}`)); err == nil ||
+		!strings.Contains(err.Error(), "dynamic-lists.json: lists.news.values[1]: resource: pattern") {
+		t.Errorf("bad list value: error = %v, want one naming dynamic-lists.json: lists.news.values[1]", err)
 	}
 	for name, bad := range map[string]string{
 		"values missing": `{"lists":{"x":{}}}`,

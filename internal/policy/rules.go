@@ -120,6 +120,8 @@ func ParsePolicy(policyFile string, data []byte, listsFile string, listData []by
 
 type list struct {
 	values []string
+	file   string
+	paths  map[string]string // value → JSON path where it was written, for errors
 }
 
 func parseLists(file string, data []byte) (map[string]list, error) {
@@ -133,6 +135,7 @@ func parseLists(file string, data []byte) (map[string]list, error) {
 		if ls := c.Required(root, "lists"); ls != nil && c.Kind(ls, jsondoc.Object) {
 			for _, m := range ls.Members {
 				if l, ok := parseList(c, m.Value); ok {
+					l.file = file
 					out[m.Key] = l
 				}
 			}
@@ -174,7 +177,18 @@ func parseList(c *jsondoc.Checker, v *jsondoc.Value) (list, bool) {
 		gone[r] = true
 	}
 	seen := make(map[string]bool)
-	var l list
+	l := list{paths: make(map[string]string)}
+	where := func(key string, i int) string { return fmt.Sprintf("%s.%s[%d]", v.Path, key, i) }
+	for i, s := range values {
+		if _, ok := l.paths[s]; !ok {
+			l.paths[s] = where("values", i)
+		}
+	}
+	for i, s := range adds {
+		if _, ok := l.paths[s]; !ok {
+			l.paths[s] = where("manualAdditions", i)
+		}
+	}
 	for _, s := range append(values, adds...) {
 		if gone[s] || seen[s] {
 			continue
@@ -227,7 +241,12 @@ func parseRule(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list, warn
 	}
 	before := len(c.Errs)
 	if n := c.Required(v, "name"); n != nil {
-		r.Name, _ = c.NonEmptyString(n)
+		if name, ok := c.NonEmptyString(n); ok {
+			if msg := checkRuleName(name); msg != "" {
+				c.Errorf(n, "%s", msg)
+			}
+			r.Name = name
+		}
 	}
 	if d := v.Get("description"); d != nil {
 		r.Description, _ = c.String(d)
@@ -256,6 +275,26 @@ func parseRule(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list, warn
 		r.If = parseCondition(c, cond, lists, warnings)
 	}
 	return r, len(c.Errs) == before
+}
+
+// checkRuleName keeps rule names printable and distinct from the engine's
+// own: a name is shown in decisions, audit lines and prompts, so a newline
+// or a name like "structural-sandbox-allow" could pass for something else.
+func checkRuleName(name string) string {
+	if len(name) > 128 {
+		return "rule name longer than 128 characters"
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || (i > 0 && (c == '-' || c == '_' || c == '.' || c == ':'))
+		if !ok {
+			return fmt.Sprintf("rule name %q may use only letters, digits and - _ . : (not first)", name)
+		}
+	}
+	if name == RuleDefaultDeny || strings.HasPrefix(name, "structural-") {
+		return fmt.Sprintf("rule name %q is reserved for the engine", name)
+	}
+	return ""
 }
 
 func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list, warnings *[]string) Condition {
@@ -309,7 +348,7 @@ func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list,
 		}
 		if av := c.Required(dv, "allowed"); av != nil {
 			dc.Allowed = expandAllowed(c, av, lists, warnings)
-			checkPatterns(c, av, dc.Allowed)
+			checkPatterns(c, av, dc.Allowed, lists)
 		}
 		cond.Domains = dc
 	}
@@ -343,7 +382,7 @@ func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list,
 				}
 			}
 			if lc.MatchType == MatchDomains {
-				checkPatterns(c, it.Get("allowed"), lc.Allowed)
+				checkPatterns(c, it.Get("allowed"), lc.Allowed, lists)
 			}
 			cond.Lists = append(cond.Lists, lc)
 		}
@@ -352,18 +391,33 @@ func parseCondition(c *jsondoc.Checker, v *jsondoc.Value, lists map[string]list,
 }
 
 // checkPatterns makes sure every domain pattern (list values included)
-// parses, so a bad one is reported where it was written, not at match time.
-func checkPatterns(c *jsondoc.Checker, v *jsondoc.Value, patterns []string) {
+// parses, and reports a bad one where it was written: in the policy, or in
+// dynamic-lists.json for a value a @list brought in.
+func checkPatterns(c *jsondoc.Checker, v *jsondoc.Value, patterns []string, lists map[string]list) {
 	for _, s := range patterns {
 		if _, err := resource.ParsePattern(s); err != nil {
-			c.Errorf(patternSource(v, s), "%v", err)
+			if src := literalSource(v, s); src != nil {
+				c.Errorf(src, "%v", err)
+				continue
+			}
+			reported := false
+			for _, l := range lists {
+				if p, ok := l.paths[s]; ok {
+					c.Errs = append(c.Errs, &jsondoc.Error{File: l.file, Path: p, Msg: err.Error()})
+					reported = true
+					break
+				}
+			}
+			if !reported {
+				c.Errorf(v, "%v", err)
+			}
 		}
 	}
 }
 
-// patternSource finds the element that wrote s, or the array when s came
-// from a @list.
-func patternSource(v *jsondoc.Value, s string) *jsondoc.Value {
+// literalSource finds the element of v that wrote s, if s was written
+// there rather than brought in by a @list.
+func literalSource(v *jsondoc.Value, s string) *jsondoc.Value {
 	if v != nil {
 		for _, it := range v.Items {
 			if it.Kind == jsondoc.String && it.Text == s {
@@ -371,7 +425,7 @@ func patternSource(v *jsondoc.Value, s string) *jsondoc.Value {
 			}
 		}
 	}
-	return v
+	return nil
 }
 
 func nonEmptyStrings(c *jsondoc.Checker, v *jsondoc.Value) []string {
