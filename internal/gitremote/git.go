@@ -127,7 +127,6 @@ func (g Git) run(ctx context.Context, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-
 // minimalEnv passes git only what it needs to find itself and the user's
 // config. Inheriting the full environment would let variables such as
 // GIT_DIR, GIT_CONFIG_* or GIT_SSH_COMMAND change what is read. System
