@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/policy"
 )
 
 func main() {
@@ -60,15 +61,5 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 }
 
 // oneLine keeps an error to a single line whatever a file or argument put
-// into it.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' {
-			return ' '
-		}
-		if r < 0x20 && r != '\t' {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// into it, and free of terminal controls.
+func oneLine(s string) string { return policy.SafeText(s) }

@@ -85,6 +85,13 @@ func TestPolicyCheck(t *testing.T) {
 		{"unknown flag", "", []string{"policy", "check", "--nope"}, 2, "", "unknown flag: --nope"},
 		{"missing policy dir", "", []string{"policy", "check", "--policy-dir=/nonexistent/dir", `{"serverName":"a","toolName":"b"}`}, 2, "", "/nonexistent/dir/compiled-policy.json"},
 		{"built-in default policy", "", []string{"policy", "check", `{"serverName":"filesystem","toolName":"read_text_file","arguments":{"path":"~/.ssh/id_rsa"}}`}, 1, "deny (rule deny-ssh-keys)", ""},
+		{"flag twice", "", []string{"policy", "check", pd, "--sandbox", "/tmp/a", "--sandbox", "/tmp/b", "{}"}, 2, "", "given more than once"},
+		{"empty flag", "", []string{"policy", "check", pd, "--sandbox=", "{}"}, 2, "", "must not be empty"},
+		{"sandbox is /", "", []string{"policy", "check", pd, "--sandbox", "/", `{"serverName":"a","toolName":"b"}`}, 2, "", "sandbox / contains"},
+		{"sandbox is home", "", []string{"policy", "check", pd, "--sandbox", te.home, `{"serverName":"a","toolName":"b"}`}, 2, "", "contains"},
+		{"huge stdin", strings.Repeat(" ", 5<<20), []string{"policy", "check", pd}, 2, "", "more than 4194304 bytes"},
+		{"lone surrogate", "", []string{"policy", "check", pd, `{"serverName":"filesystem","toolName":"read_file","arguments":{"path":"\ud800"}}`}, 2, "", "unpaired UTF-16 surrogate"},
+		{"test takes no args", "", []string{"policy", "test", pd, "extra"}, 2, "", "policy test takes no arguments"},
 		{"missing servers file", "", []string{"policy", "check", pd, "--servers=/nonexistent.json", `{"serverName":"a","toolName":"b"}`}, 2, "", "/nonexistent.json"},
 	}
 	for _, tc := range tests {

@@ -28,11 +28,44 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.policyDir, "policy-dir", "", "directory with compiled-policy.json (default <home>/generated, else the built-in default policy)")
-	cmd.Flags().StringVar(&f.annotations, "annotations", "", "tool-annotations.json (default <policy-dir>/tool-annotations.json)")
-	cmd.Flags().StringVar(&f.servers, "servers", "", "mcp-servers.json giving per-server allowed domains (default <home>/mcp-servers.json if present)")
-	cmd.Flags().StringVar(&f.sandbox, "sandbox", "", "session sandbox directory (default <home>/sandbox)")
+	onceStringVar(cmd, &f.policyDir, "policy-dir", "directory with compiled-policy.json (default <home>/generated, else the built-in default policy)")
+	onceStringVar(cmd, &f.annotations, "annotations", "tool-annotations.json (default <policy-dir>/tool-annotations.json)")
+	onceStringVar(cmd, &f.servers, "servers", "mcp-servers.json giving per-server allowed domains (default <home>/mcp-servers.json if present)")
+	onceStringVar(cmd, &f.sandbox, "sandbox", "session sandbox directory (default <home>/sandbox)")
 	cmd.Flags().BoolVar(&f.jsonOut, "json", false, "print machine-readable JSON")
+}
+
+// onceString is a string flag that may be given once and not empty: with
+// two --sandbox flags, silently using the last could put the sandbox
+// somewhere the user did not mean.
+type onceString struct {
+	p   *string
+	set bool
+}
+
+func (o *onceString) String() string {
+	if o.p == nil {
+		return ""
+	}
+	return *o.p
+}
+
+func (o *onceString) Set(v string) error {
+	if o.set {
+		return errors.New("given more than once")
+	}
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	o.set = true
+	*o.p = v
+	return nil
+}
+
+func (o *onceString) Type() string { return "string" }
+
+func onceStringVar(cmd *cobra.Command, p *string, name, usage string) {
+	cmd.Flags().Var(&onceString{p: p}, name, usage)
 }
 
 func newPolicyCmd(e env) *cobra.Command {
@@ -115,6 +148,9 @@ func loadEngine(e env, f *policyFlags) (*loaded, error) {
 	if sandbox == "" {
 		sandbox = layout.Sandbox
 	}
+	if err := checkSandbox(sandbox, layout); err != nil {
+		return nil, err
+	}
 	eng, err := policy.New(policy.Config{
 		Policy:           pol,
 		Annotations:      ann,
@@ -130,6 +166,23 @@ func loadEngine(e env, f *policyFlags) (*loaded, error) {
 	}
 	layout.Sandbox = sandbox
 	return &loaded{engine: eng, policyDir: dir, warnings: pol.Warnings, layout: layout, servers: servers}, nil
+}
+
+// checkSandbox refuses a sandbox that would exempt what it must not: the
+// sandbox is where everything is allowed, so / or a directory containing
+// the user's home (with ~/.ssh in it) or IronCurtain's home is a mistake,
+// not a choice. A sandbox that exists must be a directory.
+func checkSandbox(sandbox string, l config.Layout) error {
+	sb := resource.Path(sandbox)
+	for _, p := range []string{l.UserHome, l.Home} {
+		if resource.Path(p).Within(sb) {
+			return badInput(fmt.Errorf("sandbox %s contains %s; choose a directory inside it instead", sandbox, p))
+		}
+	}
+	if fi, err := os.Stat(sandbox); err == nil && !fi.IsDir() {
+		return badInput(fmt.Errorf("sandbox %s is not a directory", sandbox))
+	}
+	return nil
 }
 
 func absPath(p string) (string, error) {
@@ -153,7 +206,7 @@ func loadDir(dir, annFile string) (*policy.Policy, *policy.Annotations, string, 
 		annFile = filepath.Join(dir, "tool-annotations.json")
 	}
 	listsFile := filepath.Join(dir, "dynamic-lists.json")
-	if _, err := os.Stat(listsFile); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(listsFile); errors.Is(err, fs.ErrNotExist) {
 		listsFile = "" // lists are optional; an @reference to a missing list matches nothing
 	}
 	pol, err := policy.LoadPolicy(policyFile, listsFile)
@@ -216,6 +269,9 @@ func newPolicyCheckCmd(e env) *cobra.Command {
 				if err != nil {
 					return badInput(fmt.Errorf("read call from standard input: %w", err))
 				}
+				if len(b) > policy.MaxCallSize {
+					return badInput(fmt.Errorf("call: more than %d bytes on standard input", policy.MaxCallSize))
+				}
 				data = b
 			} else {
 				data = []byte(args[0])
@@ -239,8 +295,8 @@ func newPolicyCheckCmd(e env) *cobra.Command {
 				if err := writeDecisionJSON(e.stdout, d, explain); err != nil {
 					return err
 				}
-			} else {
-				policy.WriteDecision(e.stdout, d, explain)
+			} else if err := policy.WriteDecision(e.stdout, d, explain); err != nil {
+				return fmt.Errorf("write decision: %w", err)
 			}
 			if d.Verdict != policy.Allow {
 				return errFailed
@@ -287,13 +343,19 @@ func writeDecisionJSON(w io.Writer, d policy.Decision, explain bool) error {
 func newPolicyTestCmd(e env) *cobra.Command {
 	var f policyFlags
 	var scenariosFile string
+	var explain bool
 	cmd := &cobra.Command{
 		Use:   "test",
 		Short: "Run a test-scenarios.json file against the policy",
 		Long: "Run every scenario and print the failures and a last line \"N passed, M failed\".\n" +
 			"With --json, print one JSON object per scenario per line instead (the summary goes to stderr).\n" +
 			"Exit status: 0 all passed, 1 some failed, 2 bad usage or input.",
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("policy test takes no arguments (got %q); name the scenario file with --scenarios FILE", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := loadEngine(e, &f)
 			if err != nil {
@@ -302,6 +364,12 @@ func newPolicyTestCmd(e env) *cobra.Command {
 			warn(e, l)
 			var scs []scenario.Scenario
 			switch {
+			case scenariosFile == "-":
+				data, rerr := io.ReadAll(io.LimitReader(e.stdin, scenario.MaxFileSize+1))
+				if rerr != nil {
+					return badInput(fmt.Errorf("read scenarios from standard input: %w", rerr))
+				}
+				scs, err = scenario.Parse("standard input", data)
 			case scenariosFile != "":
 				scs, err = scenario.Load(scenariosFile)
 			case l.policyDir != "":
@@ -315,6 +383,9 @@ func newPolicyTestCmd(e env) *cobra.Command {
 			}
 			if err != nil {
 				return badInput(err)
+			}
+			if len(scs) == 0 {
+				fmt.Fprintln(e.stderr, "ironcurtain: warning: the scenario file holds no scenarios")
 			}
 			results := scenario.Run(l.engine, scs)
 			passed, failed := 0, 0
@@ -334,7 +405,12 @@ func newPolicyTestCmd(e env) *cobra.Command {
 				}
 				if !r.Pass {
 					fmt.Fprintf(e.stdout, "FAIL #%d %s: expected %s, got %s (rule %s)\n",
-						r.Index, oneLine(r.Description), r.Expected, r.Decision, r.Rule)
+						r.Index, oneLine(r.Description), r.Expected, r.Decision, oneLine(r.Rule))
+					if explain {
+						if err := policy.WriteDecision(e.stdout, l.engine.Explain(r.Call), true); err != nil {
+							return fmt.Errorf("write explanation: %w", err)
+						}
+					}
 				}
 			}
 			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
@@ -350,6 +426,7 @@ func newPolicyTestCmd(e env) *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&scenariosFile, "scenarios", "", "test-scenarios.json to run (default <policy-dir>/test-scenarios.json)")
+	onceStringVar(cmd, &scenariosFile, "scenarios", "test-scenarios.json to run, - for standard input (default <policy-dir>/test-scenarios.json)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "show the trace of each failing scenario")
 	return cmd
 }

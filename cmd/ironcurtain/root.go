@@ -27,6 +27,6 @@ func newRootCmd(e env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(newPolicyCmd(e))
+	root.AddCommand(newPolicyCmd(e), newGatewayCmd(e), newServeMCPCmd(e), newAuditCmd(e), newEscalationsCmd(e))
 	return root
 }

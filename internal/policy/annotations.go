@@ -88,7 +88,7 @@ func LoadAnnotations(path string) (*Annotations, error) {
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err // *PathError names the file and the operation
 	}
 	defer f.Close()
 	st, err := f.Stat()

@@ -7,8 +7,10 @@ import (
 )
 
 // WriteDecision renders a decision for people; with explain, the trace
-// follows, one event per line.
-func WriteDecision(w io.Writer, d Decision, explain bool) {
+// follows, one event per line. It returns the first write error.
+func WriteDecision(w io.Writer, d Decision, explain bool) error {
+	ew := &errWriter{w: w}
+	w = ew
 	fmt.Fprintf(w, "%s (rule %s)\n", d.Verdict, clean(d.Rule))
 	if d.Reason != "" {
 		fmt.Fprintf(w, "  reason: %s\n", clean(d.Reason))
@@ -23,6 +25,23 @@ func WriteDecision(w io.Writer, d Decision, explain bool) {
 	if explain {
 		WriteExplain(w, d)
 	}
+	return ew.err
+}
+
+// errWriter remembers the first write error so a run of Fprintf calls can
+// be checked once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
 }
 
 // WriteExplain renders a decision's trace.

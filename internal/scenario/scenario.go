@@ -97,7 +97,7 @@ type Result struct {
 	Expected    string      `json:"expected"`
 	Decision    string      `json:"decision"`
 	Rule        string      `json:"rule"`
-	Reason      string      `json:"reason,omitempty"`
+	Reason      string      `json:"reason"`
 	Pass        bool        `json:"pass"`
 	Call        policy.Call `json:"-"`
 }

@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// MaxMessageSize bounds one JSON-RPC message from a client.
+const MaxMessageSize = 4 << 20
+
+// lineTransport is newline-delimited JSON-RPC over a byte stream that
+// survives bad input: a line that is too long, not UTF-8 or not a JSON-RPC
+// message gets a JSON-RPC error response and the connection keeps serving.
+// (The SDK's own stream transport stops at the first undecodable message.)
+type lineTransport struct {
+	r io.Reader
+	w io.Writer
+	c io.Closer // may be nil
+}
+
+func (t *lineTransport) Connect(context.Context) (mcp.Connection, error) {
+	return &lineConn{r: bufio.NewReaderSize(t.r, 64<<10), w: t.w, c: t.c, closed: make(chan struct{})}, nil
+}
+
+type lineConn struct {
+	r *bufio.Reader
+	c io.Closer
+
+	wmu sync.Mutex // guards w: whole messages only
+	w   io.Writer
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func (c *lineConn) SessionID() string { return "" }
+
+func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	for {
+		line, tooLong, err := c.readLine()
+		if err != nil {
+			return nil, err
+		}
+		if tooLong {
+			c.reject(jsonrpc.CodeInvalidRequest, fmt.Sprintf("message larger than %d bytes", MaxMessageSize))
+			continue
+		}
+		if len(trimSpace(line)) == 0 {
+			continue
+		}
+		if !utf8.Valid(line) {
+			c.reject(jsonrpc.CodeParseError, "message is not valid UTF-8")
+			continue
+		}
+		msg, err := jsonrpc.DecodeMessage(line)
+		if err != nil {
+			c.reject(jsonrpc.CodeParseError, "malformed JSON-RPC message")
+			continue
+		}
+		return msg, nil
+	}
+}
+
+// readLine returns the next line without its newline. A line over the
+// limit is consumed and reported as tooLong without being kept in memory.
+func (c *lineConn) readLine() (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := c.r.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxMessageSize+1 {
+			tooLong = true
+			buf = buf[:0]
+		} else if !tooLong {
+			buf = append(buf, chunk...)
+		}
+		switch {
+		case err == nil:
+			if tooLong {
+				return nil, true, nil
+			}
+			return buf[:len(buf)-1], false, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(buf) > 0 && !tooLong:
+			return buf, false, nil
+		default:
+			return nil, false, err
+		}
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// reject answers a message that could not be read. Its id is unknown, so
+// it is null, as JSON-RPC prescribes for parse errors.
+func (c *lineConn) reject(code int64, msg string) {
+	resp := fmt.Sprintf(`{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":%q}}`+"\n", code, msg)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, _ = io.WriteString(c.w, resp)
+}
+
+func (c *lineConn) Write(_ context.Context, msg jsonrpc.Message) error {
+	data, err := jsonrpc.EncodeMessage(msg)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	select {
+	case <-c.closed:
+		return io.ErrClosedPipe
+	default:
+	}
+	_, err = c.w.Write(append(data, '\n'))
+	return err
+}
+
+func (c *lineConn) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		if c.c != nil {
+			err = c.c.Close()
+		}
+	})
+	return err
+}
