@@ -44,7 +44,6 @@ type Log struct {
 	prev   string // Hash of the last line written, or ChainStart
 	err    error  // the first write or sync failure; sticky
 	closed bool
-	buf    bytes.Buffer
 }
 
 // Open opens the log at path for appending, creating its directory (0700)
@@ -157,6 +156,14 @@ func Hash(line []byte) string {
 // too, since the file may now end in a torn line that would hide whatever
 // follows it.
 func (l *Log) Append(ctx context.Context, r Record) error {
+	// Redaction and encoding, the costly part for large arguments, happen
+	// before taking the turn; only the chain link is added under it.
+	body, err := l.encode(r)
+	if err != nil {
+		// Nothing was written, so the chain is intact and later records
+		// may still be appended.
+		return fmt.Errorf("audit log %s: %w", l.path, err)
+	}
 	if err := l.acquire(ctx); err != nil {
 		return fmt.Errorf("audit log %s: %w", l.path, err)
 	}
@@ -167,12 +174,8 @@ func (l *Log) Append(ctx context.Context, r Record) error {
 	if l.err != nil {
 		return fmt.Errorf("audit log %s failed earlier, refusing every record: %w", l.path, l.err)
 	}
-	line, err := l.encodeLocked(r)
-	if err != nil {
-		// Nothing was written, so the chain is intact and later records
-		// may still be appended.
-		return fmt.Errorf("audit log %s: %w", l.path, err)
-	}
+	line := make([]byte, 0, len(body)+len(ChainStart)+3)
+	line = append(append(append(append(line, body...), '"'), l.prev...), "\"}\n"...)
 	n, err := l.f.Write(line)
 	if err == nil && n != len(line) {
 		err = io.ErrShortWrite
@@ -185,15 +188,16 @@ func (l *Log) Append(ctx context.Context, r Record) error {
 		return fmt.Errorf("audit log %s: %w", l.path, err)
 	}
 	l.prev = Hash(line[:len(line)-1])
-	if l.buf.Cap() > 1<<20 {
-		l.buf = bytes.Buffer{} // one huge record should not pin its buffer for the session
-	}
 	return nil
 }
 
-// encodeLocked returns the record's line with its newline, in l.buf.
-func (l *Log) encodeLocked(r Record) ([]byte, error) {
-	r.Prev = l.prev
+// prevTail is how an encoded record with an empty Prev ends: Prev is the
+// last field, so the chain link can be filled in after encoding.
+const prevTail = `"prev":""}` + "\n"
+
+// encode returns the redacted record's line up to and including `"prev":`.
+func (l *Log) encode(r Record) ([]byte, error) {
+	r.Prev = ""
 	if r.Timestamp.IsZero() {
 		r.Timestamp = l.now()
 	}
@@ -217,27 +221,30 @@ func (l *Log) encodeLocked(r Record) ([]byte, error) {
 	if r.Arguments == nil {
 		r.Arguments = map[string]any{}
 	}
-	line, err := l.marshalLocked(r)
+	line, err := marshalRecord(r)
 	if err != nil {
 		return nil, err
 	}
-	if len(line)-1 > MaxLineSize {
+	if len(line)-1+len(ChainStart) > MaxLineSize {
 		r.Arguments = map[string]any{"[omitted]": fmt.Sprintf("arguments too large for the audit log: the record was %d bytes", len(line)-1)}
-		if line, err = l.marshalLocked(r); err != nil {
+		if line, err = marshalRecord(r); err != nil {
 			return nil, err
 		}
 	}
-	return line, nil
+	if !bytes.HasSuffix(line, []byte(prevTail)) {
+		return nil, errors.New("encode record: prev is not the last field")
+	}
+	return line[:len(line)-len(`""}`+"\n")], nil
 }
 
-func (l *Log) marshalLocked(r Record) ([]byte, error) {
-	l.buf.Reset()
-	enc := json.NewEncoder(&l.buf)
+func marshalRecord(r Record) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r); err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
 	}
-	return l.buf.Bytes(), nil
+	return b.Bytes(), nil
 }
 
 // clip bounds a text field, cutting on a rune boundary.

@@ -65,6 +65,11 @@ func TestOpenCreatesAndChains(t *testing.T) {
 		if r.Prev != prev {
 			t.Errorf("line %d prev = %s, want %s", i+1, r.Prev, prev)
 		}
+		// The chain link spliced in after encoding must read exactly as
+		// if the whole record had been encoded with it.
+		if again, err := marshalRecord(r); err != nil || !bytes.Equal(bytes.TrimSuffix(again, []byte("\n")), line) {
+			t.Errorf("line %d re-encodes as %s, want %s (%v)", i+1, again, line, err)
+		}
 		if want := testRecord(i).RequestID; r.RequestID != want {
 			t.Errorf("line %d requestId = %q, want %q", i+1, r.RequestID, want)
 		}

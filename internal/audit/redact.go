@@ -7,16 +7,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // secretShape is one known kind of credential. A match is tried only where
 // one of its triggers occurs (ASCII case-insensitively when fold is set), so
 // a megabyte of ordinary text costs a few substring searches rather than a
 // regular-expression scan per shape. re is anchored at the trigger. When
-// wordStart is set the trigger must not follow a letter, digit or '_' (so
-// "task-..." is not an OpenAI key). When group is non-zero only that
-// submatch is the secret and the rest of the match (a header name, a scheme
-// word) stays readable.
+// wordStart is set the trigger must start a word (so "task-..." is not an
+// OpenAI key).
+//
+// When group is non-zero only that submatch is the secret and the rest of
+// the match (a header name, a scheme word) stays readable. Such a secret
+// can swallow the name of the next one ("Authorization: Authorization:
+// Basic ..."), so the search resumes keyLen bytes before the secret's end:
+// keyLen is the longest name-and-separator that can hide inside a secret.
 type secretShape struct {
 	kind      string
 	triggers  []string
@@ -24,6 +29,7 @@ type secretShape struct {
 	wordStart bool
 	re        *regexp.Regexp
 	group     int
+	keyLen    int
 }
 
 // secretShapes is ordered: when two shapes cover the same text the first
@@ -32,22 +38,25 @@ type secretShape struct {
 // credential to disk.
 var secretShapes = []secretShape{
 	// A block with no END line (a truncated key) is redacted to the end.
-	{"private-key", []string{"-----BEGIN"}, false, false,
-		regexp.MustCompile(`\A-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)`), 0},
-	{"anthropic", []string{"sk-ant-"}, false, true, regexp.MustCompile(`\Ask-ant-[A-Za-z0-9_-]{20,}`), 0},
-	{"openai", []string{"sk-"}, false, true, regexp.MustCompile(`\Ask-[A-Za-z0-9_-]{20,}`), 0},
-	{"github", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, false, true, regexp.MustCompile(`\Agh[pousr]_[A-Za-z0-9]{20,}`), 0},
-	{"github", []string{"github_pat_"}, false, true, regexp.MustCompile(`\Agithub_pat_[A-Za-z0-9_]{20,}`), 0},
-	{"aws-access-key", []string{"AKIA", "ASIA"}, false, true, regexp.MustCompile(`\A(?:AKIA|ASIA)[A-Z0-9]{16}\b`), 0},
+	{kind: "private-key", triggers: []string{"-----BEGIN"},
+		re: regexp.MustCompile(`\A-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)`)},
+	{kind: "anthropic", triggers: []string{"sk-ant-"}, wordStart: true, re: regexp.MustCompile(`\Ask-ant-[A-Za-z0-9_-]{20,}`)},
+	{kind: "openai", triggers: []string{"sk-"}, wordStart: true, re: regexp.MustCompile(`\Ask-[A-Za-z0-9_-]{20,}`)},
+	{kind: "github", triggers: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, wordStart: true, re: regexp.MustCompile(`\Agh[pousr]_[A-Za-z0-9]{20,}`)},
+	{kind: "github", triggers: []string{"github_pat_"}, wordStart: true, re: regexp.MustCompile(`\Agithub_pat_[A-Za-z0-9_]{20,}`)},
+	{kind: "aws-access-key", triggers: []string{"AKIA", "ASIA"}, wordStart: true, re: regexp.MustCompile(`\A(?:AKIA|ASIA)[A-Z0-9]{16}\b`)},
 	// aws_secret_access_key=..., "SecretAccessKey": "...", AWS_SESSION_TOKEN=...
-	{"aws-secret", []string{"secret"}, true, false, regexp.MustCompile(`(?i)\Asecret_?access_?key["']?\s*[:=]\s*["']?([^\s"',;&]+)`), 1},
-	{"aws-secret", []string{"session"}, true, false, regexp.MustCompile(`(?i)\Asession_?token["']?\s*[:=]\s*["']?([^\s"',;&]+)`), 1},
-	{"google-api-key", []string{"AIza"}, false, true, regexp.MustCompile(`\AAIza[0-9A-Za-z_-]{35,}`), 0},
-	{"slack", []string{"xox"}, false, true, regexp.MustCompile(`\Axox[abprs]-[A-Za-z0-9-]{10,}`), 0},
-	{"bearer", []string{"bearer"}, true, true, regexp.MustCompile(`(?i)\Abearer\s+([A-Za-z0-9._~+/-]{8,}=*)`), 1},
+	{kind: "aws-secret", triggers: []string{"secret"}, fold: true, group: 1, keyLen: len("secret_access_key="),
+		re: regexp.MustCompile(`(?i)\Asecret_?access_?key["']?\s*[:=]\s*["']?([^\s"',;&]+)`)},
+	{kind: "aws-secret", triggers: []string{"session"}, fold: true, group: 1, keyLen: len("session_token="),
+		re: regexp.MustCompile(`(?i)\Asession_?token["']?\s*[:=]\s*["']?([^\s"',;&]+)`)},
+	{kind: "google-api-key", triggers: []string{"AIza"}, wordStart: true, re: regexp.MustCompile(`\AAIza[0-9A-Za-z_-]{35,}`)},
+	{kind: "slack", triggers: []string{"xox"}, wordStart: true, re: regexp.MustCompile(`\Axox[abprs]-[A-Za-z0-9-]{10,}`)},
+	{kind: "bearer", triggers: []string{"bearer"}, fold: true, wordStart: true, group: 1, keyLen: len("bearer"),
+		re: regexp.MustCompile(`(?i)\Abearer\s+([A-Za-z0-9._~+/-]{8,}=*)`)},
 	// Also Proxy-Authorization: the trigger is where the header name ends.
-	{"authorization", []string{"authorization"}, true, true,
-		regexp.MustCompile(`(?i)\Aauthorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|digest|token|bot|apikey|aws4-hmac-sha256)\s+)?([^\s"',;]+)`), 1},
+	{kind: "authorization", triggers: []string{"authorization"}, fold: true, wordStart: true, group: 1, keyLen: len("authorization:"),
+		re: regexp.MustCompile(`(?i)\Aauthorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|digest|token|bot|apikey|aws4-hmac-sha256)\s+)?([^\s"',;]+)`)},
 }
 
 // secretKeys are argument names whose string value is a credential
@@ -70,9 +79,10 @@ func marker(kind string) string { return "[REDACTED:" + kind + "]" }
 // a deeper (or cyclic) value built in code is cut rather than followed.
 const maxRedactDepth = 256
 
-// maxRedactPasses bounds RedactString's loop. Each pass replaces at least
-// one secret by a shorter-lived marker that no shape matches, so a fixed
-// point comes within a few passes; the bound is a backstop.
+// maxRedactPasses bounds RedactString's loop. A pass can only create a new
+// match where a marker now borders text that used to continue a secret, so
+// a fixed point comes within a pass or two; the bound is a backstop, and
+// reaching it hides the whole string.
 const maxRedactPasses = 8
 
 // Redact returns a deep copy of args in which every string (values and
@@ -103,7 +113,8 @@ func redactMap(m map[string]any, depth int) map[string]any {
 			v = redactByKey(k, s)
 		}
 		nk := RedactString(k)
-		if _, dup := out[nk]; dup || (nk != k && m[nk] != nil) {
+		_, taken := out[nk]
+		if _, literal := m[nk]; taken || (nk != k && literal) {
 			nk = freeKey(out, m, nk)
 		}
 		out[nk] = v
@@ -126,7 +137,12 @@ func freeKey(out, in map[string]any, k string) string {
 // redactByKey hides the value of a credential-named argument even when
 // its text has no known shape, keeping an Authorization scheme readable.
 func redactByKey(key, s string) string {
-	norm := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(key))
+	norm := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
 	kind, ok := secretKeys[norm]
 	if !ok {
 		return s
@@ -242,21 +258,21 @@ func redactOnce(s string) (string, bool) {
 }
 
 // find appends the spans of sh's matches that start at trigger t. Like
-// regexp's FindAll it resumes after each match, so a long run of triggers
-// costs linear time.
+// regexp's FindAll it resumes after each match (less keyLen), so a long
+// run of triggers costs linear time.
 func (sh *secretShape) find(s, t string, spans []span) []span {
+	ff := foldFinder{s: s, t: t, nextLo: -2, nextUp: -2}
 	for pos := 0; pos < len(s); {
 		var i int
 		if sh.fold {
-			i = indexFold(s[pos:], t)
-		} else {
-			i = strings.Index(s[pos:], t)
+			i = ff.index(pos)
+		} else if i = strings.Index(s[pos:], t); i >= 0 {
+			i += pos
 		}
 		if i < 0 {
 			break
 		}
-		i += pos
-		if sh.wordStart && i > 0 && isWordByte(s[i-1]) {
+		if sh.wordStart && !atWordStart(s, i) {
 			pos = i + 1
 			continue
 		}
@@ -265,12 +281,43 @@ func (sh *secretShape) find(s, t string, spans []span) []span {
 			pos = i + 1
 			continue
 		}
-		if a, b := m[2*sh.group], m[2*sh.group+1]; a >= 0 && a < b && !isMarker(s[i+a:i+b]) {
+		a, b := m[2*sh.group], m[2*sh.group+1]
+		if a >= 0 && a < b && !isMarker(s[i+a:i+b]) {
 			spans = append(spans, span{i + a, i + b, sh.kind})
 		}
 		pos = i + max(m[1], 1)
+		if sh.group != 0 && a >= 0 {
+			// The next name may hide at the end of this secret; a is past
+			// the trigger, so the search still moves on.
+			pos = i + max(a, b-sh.keyLen)
+		}
 	}
 	return spans
+}
+
+// atWordStart reports whether s[i] starts a word. An escape sequence
+// counts as a separator: in JSON or source text held in a string, "\nsk-..."
+// and "\u0027sk-..." put a key after a letter or digit that is not part of
+// it.
+func atWordStart(s string, i int) bool {
+	switch {
+	case i == 0 || !isWordByte(s[i-1]):
+		return true
+	case i >= 2 && s[i-2] == '\\':
+		return true
+	case i >= 6 && s[i-6] == '\\' && s[i-5] == 'u' && isHex(s[i-4:i]):
+		return true
+	}
+	return false
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 func isWordByte(c byte) bool {
@@ -295,22 +342,29 @@ func isMarker(s string) bool {
 	return true
 }
 
-// indexFold is strings.Index ignoring ASCII case; t is lowercase and
-// starts with a letter. Only ASCII folds: credentials and header names are
-// ASCII, and a Unicode look-alike is not a working header.
-func indexFold(s, t string) int {
-	lo, up := t[0], t[0]-'a'+'A'
-	nextLo, nextUp := -2, -2 // next index of each case; -2 unknown, -1 none
-	for i := 0; i+len(t) <= len(s); {
-		if nextLo != -1 && nextLo < i {
-			nextLo = indexByteFrom(s, i, lo)
+// foldFinder finds t in s ignoring ASCII case; t is lowercase and starts
+// with a letter. It remembers where each case of t's first letter occurs
+// next, so that a scan calling index with growing from stays linear even
+// when one case is absent. Only ASCII folds: credentials and header names
+// are ASCII, and a Unicode look-alike is not a working header.
+type foldFinder struct {
+	s, t           string
+	nextLo, nextUp int // next index of each case at or after the last from; -2 unknown, -1 none
+}
+
+// index returns the first index >= from where t occurs, or -1.
+func (f *foldFinder) index(from int) int {
+	s, t := f.s, f.t
+	for i := from; i+len(t) <= len(s); {
+		if f.nextLo != -1 && f.nextLo < i {
+			f.nextLo = indexByteFrom(s, i, t[0])
 		}
-		if nextUp != -1 && nextUp < i {
-			nextUp = indexByteFrom(s, i, up)
+		if f.nextUp != -1 && f.nextUp < i {
+			f.nextUp = indexByteFrom(s, i, t[0]-'a'+'A')
 		}
-		j := nextLo
-		if j < 0 || (nextUp >= 0 && nextUp < j) {
-			j = nextUp
+		j := f.nextLo
+		if j < 0 || (f.nextUp >= 0 && f.nextUp < j) {
+			j = f.nextUp
 		}
 		if j < 0 || j+len(t) > len(s) {
 			return -1

@@ -35,9 +35,14 @@ func TestRedactString(t *testing.T) {
 		{"bearer lowercase", "bearer " + sec["bearer"], "bearer [REDACTED:bearer]"},
 		{"basic auth header", "Authorization: Basic " + sec["basic"], "Authorization: Basic [REDACTED:authorization]"},
 		{"proxy auth header", "Proxy-Authorization: " + sec["basic"], "Proxy-Authorization: [REDACTED:authorization]"},
+		{"header name as a value", "AuthoriZAtion: Authorization: Basic " + sec["basic"], "AuthoriZAtion: [REDACTED:authorization] Basic [REDACTED:authorization]"},
+		{"token swallowing bearer", "Bearer abcdefgh-bearer " + sec["bearer"], "Bearer [REDACTED:bearer] [REDACTED:bearer]"},
+		{"key name as a value", "secret_access_key=secret_access_key=" + sec["aws-secret"], "secret_access_key=[REDACTED:aws-secret]"},
 		{"bearer wrapping a known key", "Bearer " + sec["anthropic"], "Bearer [REDACTED:anthropic]"},
 		{"two secrets", sec["github"] + " " + sec["slack"], "[REDACTED:github] [REDACTED:slack]"},
 		{"adjacent secrets", sec["aws-access-key"] + "," + sec["google-api-key"], "[REDACTED:aws-access-key],[REDACTED:google-api-key]"},
+		{"after an escape", `{"a":"x\n` + sec["openai"] + `\t` + sec["github"] + `"}`, `{"a":"x\n[REDACTED:openai]\t[REDACTED:github]"}`},
+		{"after a unicode escape", `\u0027` + sec["slack"], `\u0027[REDACTED:slack]`},
 		{"not a key: task-", "task-" + strings.Repeat("management", 3), "task-" + strings.Repeat("management", 3)},
 		{"not a key: short", "sk-short ghp_short AKIA123", "sk-short ghp_short AKIA123"},
 		{"not a key: english bearer", "the bearer of news", "the bearer of news"},
@@ -152,7 +157,7 @@ func TestRedactDepth(t *testing.T) {
 	}
 }
 
-func TestIndexFold(t *testing.T) {
+func TestFoldFinder(t *testing.T) {
 	tests := []struct {
 		s, t string
 		want int
@@ -165,8 +170,21 @@ func TestIndexFold(t *testing.T) {
 		{"", "bearer", -1},
 	}
 	for _, tc := range tests {
-		if got := indexFold(tc.s, tc.t); got != tc.want {
-			t.Errorf("indexFold(%q, %q) = %d, want %d", tc.s, tc.t, got, tc.want)
+		f := foldFinder{s: tc.s, t: tc.t, nextLo: -2, nextUp: -2}
+		if got := f.index(0); got != tc.want {
+			t.Errorf("foldFinder(%q, %q).index(0) = %d, want %d", tc.s, tc.t, got, tc.want)
 		}
+	}
+}
+
+func TestFoldFinderScan(t *testing.T) {
+	s := "xBearer bearer BEARER bEaReR"
+	f := foldFinder{s: s, t: "bearer", nextLo: -2, nextUp: -2}
+	var got []int
+	for i := f.index(0); i >= 0; i = f.index(i + 1) {
+		got = append(got, i)
+	}
+	if want := []int{1, 8, 15, 22}; !reflect.DeepEqual(got, want) {
+		t.Errorf("foldFinder scan of %q = %v, want %v", s, got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package defaultpolicy_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,11 @@ import (
 	"github.com/ironcurtain/ironcurtain-go/internal/policy"
 	"github.com/ironcurtain/ironcurtain-go/internal/resource"
 	"github.com/ironcurtain/ironcurtain-go/internal/scenario"
+	"github.com/ironcurtain/ironcurtain-go/internal/servers/fetch"
+	"github.com/ironcurtain/ironcurtain-go/internal/servers/filesystem"
+	"github.com/ironcurtain/ironcurtain-go/internal/servers/git"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 func load(t *testing.T, name string) []byte {
@@ -59,4 +65,63 @@ func TestScenariosPass(t *testing.T) {
 			t.Errorf("#%d %s: expected %s, got %s (%s: %s)", r.Index, r.Description, r.Expected, r.Decision, r.Rule, r.Reason)
 		}
 	}
+}
+
+// TestAnnotationsCoverBundledServers: every argument of every bundled tool
+// has roles (an unannotated argument would deny the call), and no
+// annotation describes a tool or argument the server does not have.
+func TestAnnotationsCoverBundledServers(t *testing.T) {
+	ann, err := policy.ParseAnnotations(defaultpolicy.Annotations, load(t, defaultpolicy.Annotations))
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := map[string][]*mcp.Tool{"filesystem": filesystem.Tools(), "git": git.Tools(), "fetch": fetch.Tools()}
+	for server, tools := range servers {
+		have := map[string]bool{}
+		for _, tool := range tools {
+			have[tool.Name] = true
+			a := ann.Lookup(server, tool.Name)
+			if a == nil {
+				t.Errorf("%s/%s has no annotation", server, tool.Name)
+				continue
+			}
+			props := schemaProperties(t, tool.InputSchema)
+			annotated := map[string]bool{}
+			for _, arg := range a.Args {
+				annotated[arg.Name] = true
+				if !props[arg.Name] {
+					t.Errorf("%s/%s: annotation for %q, which the schema lacks", server, tool.Name, arg.Name)
+				}
+			}
+			for p := range props {
+				if !annotated[p] {
+					t.Errorf("%s/%s: argument %q has no roles", server, tool.Name, p)
+				}
+			}
+		}
+		for _, a := range ann.Tools() {
+			if a.Server == server && !have[a.Tool] {
+				t.Errorf("annotation for %s/%s, which the bundled server does not offer", server, a.Tool)
+			}
+		}
+	}
+}
+
+func schemaProperties(t *testing.T, schema any) map[string]bool {
+	t.Helper()
+	data, err := json.Marshal(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for k := range s.Properties {
+		out[k] = true
+	}
+	return out
 }

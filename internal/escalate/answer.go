@@ -118,8 +118,9 @@ func checkBy(s string) error {
 // and 0600. decision is approve, approve+ or deny; by names who answered.
 // The file's location is derived from home and the request's session and
 // id, never from p.Path. It fails with ErrNotPending if the request file is
-// gone, has expired, or already has an answer, and refuses approve+ when no
-// whitelist entry could be built from the request.
+// gone, has expired, or already has a valid answer (an invalid answer file
+// is replaced), and refuses approve+ when no whitelist entry could be built
+// from the request.
 func Respond(home string, p Pending, decision, by string) error {
 	if _, err := answerFor(decision, by); err != nil {
 		return fmt.Errorf("respond: decision %w", err)
@@ -166,11 +167,23 @@ func Respond(home string, p Pending, decision, by string) error {
 	if err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
-	if err := writeNewFile(dir, responseName(req.ID), body); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("respond to %s: %w (already answered)", req.ID, ErrNotPending)
-		}
+	if answered(filepath.Join(dir, responseName(req.ID))) {
+		return fmt.Errorf("respond to %s: %w (already answered)", req.ID, ErrNotPending)
+	}
+	// Rename, not link: a file the broker ignored (malformed, a symlink,
+	// someone's half-written answer) must not block the real one.
+	if err := writeFileAtomic(dir, responseName(req.ID), body, true); err != nil {
 		return fmt.Errorf("respond: %w", err)
 	}
 	return nil
+}
+
+// answered reports whether path holds an answer the broker would accept.
+func answered(path string) bool {
+	data, _, err := readOwnedFile(path, maxAnswerSize)
+	if err != nil {
+		return false
+	}
+	_, err = parseAnswer(data)
+	return err == nil
 }

@@ -150,12 +150,14 @@ func (b *Broker) Ask(ctx context.Context, req Request) (Answer, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Answer{}, fmt.Errorf("escalate: clear %s: %w", respPath, err)
 	}
-	if err := writeNewFile(b.dir, requestName(req.ID), data); err != nil {
+	if err := writeFileAtomic(b.dir, requestName(req.ID), data, false); err != nil {
 		return Answer{}, fmt.Errorf("escalate: %w", err)
 	}
 	defer func() {
-		_ = os.Remove(respPath)
+		// Request first: while it exists its answer must too, or the
+		// listing would offer an answered request as pending again.
 		_ = os.Remove(reqPath)
+		_ = os.Remove(respPath)
 	}()
 
 	type prompted struct {
@@ -174,6 +176,7 @@ func (b *Broker) Ask(ctx context.Context, req Request) (Answer, error) {
 	}
 	tick := time.NewTicker(b.poll)
 	defer tick.Stop()
+	var rejected fs.FileInfo // the answer file last rejected, to log it once
 	for {
 		select {
 		case <-ctx.Done():
@@ -186,7 +189,7 @@ func (b *Broker) Ask(ctx context.Context, req Request) (Answer, error) {
 			}
 			return inlineAnswer(p.a), nil
 		case <-tick.C:
-			if a, ok := b.fileAnswer(req.ID, reqPath, respPath); ok {
+			if a, ok := b.fileAnswer(req.ID, reqPath, respPath, &rejected); ok {
 				return a, nil
 			}
 			if !b.now().Before(expires) {
@@ -233,33 +236,41 @@ func inlineAnswer(a Answer) Answer {
 }
 
 // fileAnswer looks for the request's answer file. A file that exists but
-// does not pass every check is logged and removed, so the real answer can
-// still be written, and the request keeps waiting.
-func (b *Broker) fileAnswer(id, reqPath, respPath string) (Answer, bool) {
-	if _, err := os.Lstat(respPath); err != nil {
+// does not pass every check is ignored, and logged once per version of it
+// (*rejected remembers the last), so a file still being written by hand is
+// looked at again once it changes and Respond can replace a bad one.
+func (b *Broker) fileAnswer(id, reqPath, respPath string, rejected *fs.FileInfo) (Answer, bool) {
+	lfi, err := os.Lstat(respPath)
+	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			b.log.Warn("escalate: cannot look for an answer file", "id", id, "err", err)
 		}
 		return Answer{}, false
 	}
-	data, fi, err := readOwnedFile(respPath, maxAnswerSize)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			removeIfSame(respPath, fi)
-			b.log.Warn("escalate: ignored answer file", "id", id, "err", err)
-		}
+	if sameVersion(lfi, *rejected) {
 		return Answer{}, false
 	}
-	if _, err := os.Lstat(reqPath); err != nil {
-		removeIfSame(respPath, fi)
-		b.log.Warn("escalate: ignored answer file: its request file is gone", "id", id, "err", err)
+	reject := func(err error) (Answer, bool) {
+		*rejected = lfi
+		b.log.Warn("escalate: ignored answer file", "id", id, "err", err)
 		return Answer{}, false
+	}
+	data, fi, err := readOwnedFile(respPath, maxAnswerSize)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Answer{}, false
+		}
+		return reject(err)
+	}
+	if !sameVersion(lfi, fi) {
+		return Answer{}, false // replaced while we looked; look again next time
+	}
+	if _, err := os.Lstat(reqPath); err != nil {
+		return reject(fmt.Errorf("its request file is gone: %w", err))
 	}
 	a, err := parseAnswer(data)
 	if err != nil {
-		removeIfSame(respPath, fi)
-		b.log.Warn("escalate: ignored answer file", "id", id, "err", err)
-		return Answer{}, false
+		return reject(err)
 	}
 	return a, true
 }

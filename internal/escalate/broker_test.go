@@ -55,6 +55,11 @@ func newBroker(t *testing.T, cfg Config) *Broker {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Millisecond
 	}
+	if cfg.Timeout == 0 {
+		// A broken test then fails within seconds, not after the real
+		// five minutes; the timeout itself is tested with a fake clock.
+		cfg.Timeout = 30 * time.Second
+	}
 	b, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -87,11 +92,12 @@ func askAsync(ctx context.Context, b *Broker, req Request) chan result {
 	return ch
 }
 
+// writeAnswer puts an answer in place in one step, as Respond does: a
+// plain os.WriteFile would let the broker see, and rightly ignore, an
+// empty file.
 func writeAnswer(t *testing.T, b *Broker, id, body string) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(b.Dir(), responseName(id)), []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(body, 0o600)(t, filepath.Join(b.Dir(), responseName(id)))
 }
 
 func TestNewConfig(t *testing.T) {
@@ -123,6 +129,9 @@ func TestNewConfig(t *testing.T) {
 				fi, err := os.Stat(b.Dir())
 				if err != nil || fi.Mode().Perm() != 0o700 {
 					t.Errorf("escalation dir mode = %v (%v), want 0700", fi.Mode().Perm(), err)
+				}
+				if tc.cfg.Timeout == 0 && (b.timeout != DefaultTimeout || b.poll != DefaultPollInterval) {
+					t.Errorf("defaults: timeout %v, poll %v, want %v, %v", b.timeout, b.poll, DefaultTimeout, DefaultPollInterval)
 				}
 				return
 			}
@@ -223,8 +232,8 @@ func TestAskRequestFile(t *testing.T) {
 		len(got.Request.EscalatedRoles) != 1 || got.Request.EscalatedRoles[0] != policy.RoleWritePath {
 		t.Errorf("ListPending()[0] = %+v, want the request %+v", got, req)
 	}
-	if d := got.Expires.Sub(got.Created); d != DefaultTimeout {
-		t.Errorf("expires - created = %v, want %v", d, DefaultTimeout)
+	if d := got.Expires.Sub(got.Created); d != 30*time.Second {
+		t.Errorf("expires - created = %v, want %v", d, 30*time.Second)
 	}
 	// A second request with the same id is refused, not merged.
 	if _, err := b.Ask(t.Context(), req); err == nil {
@@ -378,121 +387,6 @@ func TestAskBadRequest(t *testing.T) {
 	}
 }
 
-// Forged or broken answers are ignored (and removed) and the request keeps
-// waiting; the real answer that follows is taken.
-func TestForgedAnswersIgnored(t *testing.T) {
-	outside := filepath.Join(t.TempDir(), "approve.json")
-	if err := os.WriteFile(outside, []byte(`{"decision":"approve","by":"x"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name  string
-		forge func(t *testing.T, path string)
-	}{
-		{"symlink", func(t *testing.T, path string) {
-			if err := os.Symlink(outside, path); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"unknown decision", writeFile(`{"decision":"yes","by":"x"}`, 0o600)},
-		{"unknown field", writeFile(`{"decision":"approve","by":"x","whitelist":"all"}`, 0o600)},
-		{"duplicate key", writeFile(`{"decision":"deny","decision":"approve","by":"x"}`, 0o600)},
-		{"missing by", writeFile(`{"decision":"approve"}`, 0o600)},
-		{"control in by", writeFile(`{"decision":"approve","by":"x\u001b[2J"}`, 0o600)},
-		{"not json", writeFile(`approve`, 0o600)},
-		{"trailing data", writeFile(`{"decision":"approve","by":"x"} {}`, 0o600)},
-		{"too big", writeFile(`{"decision":"approve","by":"x"}`+strings.Repeat(" ", maxAnswerSize), 0o600)},
-		{"group-writable", writeFile(`{"decision":"approve","by":"x"}`, 0o620)},
-		{"world-writable", writeFile(`{"decision":"approve","by":"x"}`, 0o602)},
-		{"directory", func(t *testing.T, path string) {
-			if err := os.Mkdir(path, 0o700); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"fifo", func(t *testing.T, path string) {
-			if err := mkfifo(path); err != nil {
-				t.Skipf("mkfifo: %v", err)
-			}
-		}},
-		{"other owner", func(t *testing.T, path string) {
-			if os.Getuid() != 0 {
-				t.Skip("needs root to give a file away")
-			}
-			writeFile(`{"decision":"approve","by":"x"}`, 0o600)(t, path)
-			if err := os.Chown(path, 65534, 65534); err != nil {
-				t.Skipf("chown: %v", err)
-			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := newSignalPrompter()
-			logs := newLogBuffer()
-			b := newBroker(t, Config{Prompter: p, Log: logs.logger()})
-			res := askAsync(t.Context(), b, writeReq())
-			req := <-p.shown
-			path := filepath.Join(b.Dir(), responseName(req.ID))
-			tc.forge(t, path)
-			// The broker logs a rejection after removing the file, so the
-			// real answer can then be put in its place.
-			if msg := <-logs.logged; !strings.Contains(msg, "ignored answer file") {
-				t.Fatalf("logged %q, want a line about the ignored answer", msg)
-			}
-			if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
-				t.Fatalf("rejected answer not removed (%v)", err)
-			}
-			select {
-			case r := <-res:
-				t.Fatalf("Ask returned %+v, %v on a forged answer", r.a, r.err)
-			default:
-			}
-			writeAnswer(t, b, req.ID, `{"decision":"deny","by":"real"}`)
-			if r := <-res; r.err != nil || r.a != (Answer{Outcome: Denied, By: "real"}) {
-				t.Errorf("Ask = %+v, %v, want denied by real", r.a, r.err)
-			}
-			if _, err := os.Stat(outside); err != nil {
-				t.Errorf("symlink target was touched: %v", err)
-			}
-		})
-	}
-}
-
-func writeFile(body string, mode os.FileMode) func(t *testing.T, path string) {
-	return func(t *testing.T, path string) {
-		t.Helper()
-		tmp := path + ".forge"
-		if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(tmp, mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// An answer for an id nobody asked is never read, and one written before
-// its request existed is cleared when the request is published.
-func TestAnswerForUnknownID(t *testing.T) {
-	p := newSignalPrompter()
-	b := newBroker(t, Config{Prompter: p})
-	writeAnswer(t, b, "unknown", `{"decision":"approve","by":"x"}`)
-	writeAnswer(t, b, "pre", `{"decision":"approve","by":"x"}`)
-	req := writeReq()
-	req.ID = "pre"
-	res := askAsync(t.Context(), b, req)
-	<-p.shown
-	if _, err := os.Lstat(filepath.Join(b.Dir(), responseName("pre"))); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("pre-written answer still there (%v)", err)
-	}
-	writeAnswer(t, b, "pre", `{"decision":"deny","by":"y"}`)
-	if r := <-res; r.err != nil || r.a != (Answer{Outcome: Denied, By: "y"}) {
-		t.Errorf("Ask = %+v, %v, want denied by y", r.a, r.err)
-	}
-}
-
 // Several requests wait at once, each on its own, and are answered in an
 // order unrelated to the order they were asked in.
 func TestConcurrentAsks(t *testing.T) {
@@ -536,125 +430,6 @@ func TestConcurrentAsks(t *testing.T) {
 		}
 	}
 	assertNoFiles(t, b)
-}
-
-func TestRespondRefuses(t *testing.T) {
-	p := newSignalPrompter()
-	home := t.TempDir()
-	b := newBroker(t, Config{Home: home, Prompter: p})
-	hist := Request{Server: "git", Tool: "git_reset", ID: "h",
-		EscalatedRoles: []policy.Role{policy.RoleWriteHistory},
-		Values:         []policy.RoleValue{{Role: policy.RoleWriteHistory, Arg: "path", Value: "/repo"}}}
-	res := askAsync(t.Context(), b, hist)
-	<-p.shown
-	ps, err := ListPending(home)
-	if err != nil || len(ps) != 1 {
-		t.Fatalf("ListPending = %v, %v", ps, err)
-	}
-	tests := []struct {
-		name, decision, by string
-		p                  Pending
-		want               string
-	}{
-		{"bad decision", "approve!", "x", ps[0], "not one of"},
-		{"empty by", DecisionApprove, "", ps[0], "by must be"},
-		{"control by", DecisionApprove, "a\x1b", ps[0], "non-printable"},
-		{"approve+ without entry", DecisionApprovePlus, "x", ps[0], "approve+ is not possible"},
-		{"unknown id", DecisionApprove, "x", Pending{Request: Request{ID: "nope", SessionID: "s1"}}, "no longer pending"},
-		{"unknown session", DecisionApprove, "x", Pending{Request: Request{ID: "h", SessionID: "s9"}}, "no longer pending"},
-		{"bad id", DecisionApprove, "x", Pending{Request: Request{ID: "../h", SessionID: "s1"}}, "not a valid name"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			err := Respond(home, tc.p, tc.decision, tc.by)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Respond(%q, %q) = %v, want error containing %q", tc.decision, tc.by, err, tc.want)
-			}
-		})
-	}
-	if err := Respond(home, ps[0], DecisionApprove, "x"); err != nil {
-		t.Fatal(err)
-	}
-	if r := <-res; r.a.Outcome != Approved {
-		t.Errorf("Ask = %+v, %v", r.a, r.err)
-	}
-}
-
-func TestListPendingCreatesNothing(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "absent")
-	ps, err := ListPending(home)
-	if err != nil || len(ps) != 0 {
-		t.Fatalf("ListPending(missing) = %v, %v, want none", ps, err)
-	}
-	if _, err := os.Stat(home); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("ListPending created %s (%v)", home, err)
-	}
-}
-
-// ListPending shows requests of every session in creation order and hides
-// expired, answered and malformed ones.
-func TestListPendingOrderAndFilter(t *testing.T) {
-	home := t.TempDir()
-	base := time.Now()
-	mk := func(session, id string, created time.Time, timeout time.Duration) {
-		dir, err := secureEscalationsDir(home, session, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req := writeReq()
-		req.ID, req.SessionID = id, session
-		data, err := encodeRequest(req, created, created.Add(timeout))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := writeNewFile(dir, requestName(id), data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mk("s2", "b", base.Add(-2*time.Second), time.Minute)
-	mk("s1", "c", base.Add(-3*time.Second), time.Minute)
-	mk("s1", "a", base.Add(-2*time.Second), time.Minute)
-	mk("s1", "old", base.Add(-time.Hour), time.Minute) // expired
-	mk("s3", "answered", base, time.Minute)
-	if err := os.WriteFile(filepath.Join(escalationsDir(home, "s3"), responseName("answered")), []byte(`{}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(escalationsDir(home, "s1"), requestName("junk")), []byte(`{"id":"junk"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(escalationsDir(home, "s1"), requestName("wrongid")), mustEncode(t, "other", "s1"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := ListPending(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, p := range ps {
-		got = append(got, fmt.Sprintf("%d:%s/%s", p.N, p.Request.SessionID, p.Request.ID))
-	}
-	want := "1:s1/c 2:s1/a 3:s2/b"
-	if strings.Join(got, " ") != want {
-		t.Errorf("ListPending = %v, want %s", got, want)
-	}
-
-	if err := os.Chmod(filepath.Join(home, "sessions", "s2"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ListPending(home); err == nil || !strings.Contains(err.Error(), "writable") {
-		t.Errorf("ListPending with a world-writable session dir = %v, want an error", err)
-	}
-}
-
-func mustEncode(t *testing.T, id, session string) []byte {
-	t.Helper()
-	req := writeReq()
-	req.ID, req.SessionID = id, session
-	data, err := encodeRequest(req, time.Now(), time.Now().Add(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func assertNoFiles(t *testing.T, b *Broker) {

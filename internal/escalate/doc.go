@@ -10,8 +10,9 @@
 // screen raw). The answer files in the per-session directory are treated as
 // hostile too: an answer counts only when it is a regular file owned by the
 // current user, not group- or world-writable, small, strict JSON, and for a
-// request that is still pending. Anything else is logged, removed and
-// ignored; the request keeps waiting and times out into a deny.
+// request that is still pending. Anything else is logged and ignored (a
+// real answer written with Respond replaces it); the request keeps waiting
+// and times out into a deny.
 //
 // Layout: <home>/sessions/<sessionID>/escalations/ holds
 // request-<id>.json (written by the Broker) and response-<id>.json

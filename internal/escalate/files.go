@@ -153,12 +153,13 @@ func readOwnedFile(path string, max int64) ([]byte, fs.FileInfo, error) {
 	return data, fi, nil
 }
 
-// writeNewFile publishes data as dir/name atomically and without
-// replacing anything: it is written to a 0600 temporary file, synced, then
-// hard-linked into place. Unlike rename, link fails when name exists, so a
-// second answer cannot overwrite the first and a request id cannot be
-// reused. The error wraps fs.ErrExist in that case.
-func writeNewFile(dir, name string, data []byte) error {
+// writeFileAtomic publishes data as dir/name in one step: it is written to
+// a 0600 temporary file in dir and synced, then hard-linked into place
+// (replace false: fails, wrapping fs.ErrExist, when name exists, so a
+// request id is never reused) or renamed over name (replace true: an
+// answer replaces whatever unreadable file was there). A reader sees no
+// file or the whole file, never a part.
+func writeFileAtomic(dir, name string, data []byte, replace bool) error {
 	tmp, err := os.CreateTemp(dir, ".tmp-"+strings.TrimSuffix(name, fileSuffix)+"-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
@@ -175,19 +176,18 @@ func writeNewFile(dir, name string, data []byte) error {
 	if werr != nil {
 		return fmt.Errorf("write %s: %w", name, werr)
 	}
-	if err := os.Link(tmpName, filepath.Join(dir, name)); err != nil {
+	publish := os.Link
+	if replace {
+		publish = os.Rename
+	}
+	if err := publish(tmpName, filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("publish %s: %w", name, err)
 	}
 	return nil
 }
 
-// removeIfSame removes path only if it is still the file described by fi,
-// so a rejected file is cleared without touching one written after it.
-func removeIfSame(path string, fi fs.FileInfo) {
-	if fi == nil {
-		return
-	}
-	if cur, err := os.Lstat(path); err == nil && os.SameFile(cur, fi) {
-		_ = os.Remove(path)
-	}
+// sameVersion reports whether two observations show the same file with
+// the same size and modification time, i.e. nothing new to look at.
+func sameVersion(a, b fs.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }

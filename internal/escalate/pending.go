@@ -27,7 +27,7 @@ type Pending struct {
 // ListPending lists the pending requests of every session under home, in
 // (Created, ID) order. It creates nothing: a missing <home> or sessions
 // directory means none. Requests that have expired, that have been
-// answered (their answer file exists) or whose file is not one we could
+// answered (a valid answer file is waiting to be read) or whose file is not one we could
 // have written (wrong owner or mode, a symlink, malformed) are left out;
 // a directory on the way that another user could write to is an error.
 func ListPending(home string) ([]Pending, error) {
@@ -97,7 +97,7 @@ func listDir(dir, sessionID string, now time.Time) ([]Pending, error) {
 		if !ok || !validName(id) {
 			continue
 		}
-		if _, err := os.Lstat(filepath.Join(dir, responseName(id))); err == nil {
+		if answered(filepath.Join(dir, responseName(id))) {
 			continue
 		}
 		path := filepath.Join(dir, name)

@@ -144,18 +144,23 @@ func minimalEnv() []string {
 
 // limitedBuffer keeps the first maxOutput bytes and records truncation
 // instead of failing the write, so git is never killed by a short write.
+// The buffer is a named field, not embedded: an embedded bytes.Buffer
+// would bring its ReadFrom, which os/exec's copy prefers and which would
+// bypass the limit.
 type limitedBuffer struct {
-	bytes.Buffer
+	buf       bytes.Buffer
 	truncated bool
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxOutput - b.Len(); len(p) > room {
+	if room := maxOutput - b.buf.Len(); len(p) > room {
 		b.truncated = true
 		if room > 0 {
-			b.Buffer.Write(p[:room])
+			b.buf.Write(p[:room])
 		}
 		return len(p), nil
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+func (b *limitedBuffer) String() string { return b.buf.String() }

@@ -2,6 +2,7 @@ package gitremote
 
 import (
 	"context"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -145,4 +146,17 @@ func TestRemoteURLRefusesDecoys(t *testing.T) {
 			t.Fatalf("CheckURL for a clone destination = %v", err)
 		}
 	})
+}
+
+// TestLimitedBufferThroughCopy: io.Copy (as os/exec uses) must not bypass
+// the limit through an embedded ReadFrom.
+func TestLimitedBufferThroughCopy(t *testing.T) {
+	var b limitedBuffer
+	n, err := io.Copy(&b, strings.NewReader(strings.Repeat("x", maxOutput+100)))
+	if err != nil || n != maxOutput+100 {
+		t.Fatalf("io.Copy = %d, %v", n, err)
+	}
+	if len(b.String()) != maxOutput || !b.truncated {
+		t.Fatalf("kept %d bytes, truncated=%v; want %d and true", len(b.String()), b.truncated, maxOutput)
+	}
 }

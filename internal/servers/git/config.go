@@ -70,7 +70,7 @@ type Config struct {
 // server is the state behind one *mcp.Server. All fields except sessions
 // are immutable after New.
 type server struct {
-	roots     []resource.Path // canonical, as given order
+	roots     []resource.Path // canonical, in the configured order
 	git       string
 	env       []string // Config.Env, validated
 	credOK    bool
@@ -149,6 +149,9 @@ func newServer(cfg Config) (*server, error) {
 			return nil, fmt.Errorf("git server: environment entry %q is not KEY=VALUE", kv)
 		}
 		s.env = append(s.env, kv)
+		if overridesDefault(k) {
+			s.log.Warn("git server: Config.Env overrides a sandbox default", "key", k)
+		}
 	}
 	if cfg.AllowCredentialHelpers {
 		s.log.Warn("git server: credential helpers from the configured global config are enabled")
@@ -157,6 +160,17 @@ func newServer(cfg Config) (*server, error) {
 		s.log.Warn("git server: file protocol enabled for remotes inside the roots")
 	}
 	return s, nil
+}
+
+// overridesDefault reports whether an environment key replaces one of the
+// scrubbed defaults that environ sets.
+func overridesDefault(key string) bool {
+	switch key {
+	case "HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_ATTR_NOSYSTEM", "GIT_TERMINAL_PROMPT",
+		"GIT_ASKPASS", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_SSH_COMMAND", "GIT_CEILING_DIRECTORIES":
+		return true
+	}
+	return strings.HasPrefix(key, "GIT_CONFIG_")
 }
 
 // canonicalRoot resolves a configured root once. Roots come from the

@@ -33,8 +33,8 @@ type toolDef struct {
 	run  runFunc
 }
 
-// def builds a toolDef whose handler receives arguments decoded into In
-// after the checks in decodeArgs.
+// defineTool builds a toolDef whose handler receives arguments decoded
+// into In after the checks in decodeArgs.
 func defineTool[In any](t *mcp.Tool, h func(context.Context, *server, *call, *In) (string, error)) toolDef {
 	return toolDef{tool: t, run: func(ctx context.Context, s *server, c *call, args json.RawMessage, rs *jsonschema.Resolved) (string, error) {
 		in := new(In)

@@ -292,3 +292,22 @@ func TestConfiguredRemoteOutsideRoots(t *testing.T) {
 		t.Errorf("git_fetch error = %q, want the configured remote refused", text)
 	}
 }
+
+// TestRepoAboveRootNotFound: a root inside someone else's repository must
+// not let git discover and operate on that repository.
+func TestRepoAboveRootNotFound(t *testing.T) {
+	requireGit(t)
+	outer := tempDir(t)
+	initRepo(t, filepath.Join(outer, "repo"))
+	root := filepath.Join(outer, "repo", "sandbox")
+	writeFile(t, filepath.Join(root, "f"), "x")
+	f := connect(t, root, Config{Roots: []string{root}, Env: identity})
+	text := f.fail("git_status", map[string]any{"path": root})
+	if !strings.Contains(text, "not in a git repository") {
+		t.Errorf("git_status(%s) error = %q, want no repository found", root, text)
+	}
+	text = f.fail("git_commit", map[string]any{"path": root, "message": "m", "allowEmpty": true})
+	if !strings.Contains(text, "not in a git repository") {
+		t.Errorf("git_commit(%s) error = %q, want no repository found", root, text)
+	}
+}

@@ -1,10 +1,13 @@
 package git
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // step is one tool call in a scenario that builds on the previous ones.
@@ -198,5 +201,33 @@ func TestShowJSONShape(t *testing.T) {
 	}
 	if len(c.Hash) != 40 || c.Message != "initial" || len(c.Parents) != 0 || c.Author.Name != "Test Author" || !strings.Contains(c.Diff, "+hello") {
 		t.Fatalf("git_show json = %+v, want the initial commit", c)
+	}
+}
+
+// TestConcurrentCalls lets the race detector see calls from several
+// goroutines on one session.
+func TestConcurrentCalls(t *testing.T) {
+	f := newFixture(t, nil)
+	repo := filepath.Join(f.root, "r")
+	initRepo(t, repo)
+	f.ok("git_set_working_dir", map[string]any{"path": repo})
+	errs := make(chan string, 8)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			res, err := f.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "git_status", Arguments: map[string]any{}})
+			switch {
+			case err != nil:
+				errs <- err.Error()
+			case res.IsError:
+				errs <- "tool error"
+			default:
+				errs <- ""
+			}
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if e := <-errs; e != "" {
+			t.Errorf("concurrent git_status failed: %s", e)
+		}
 	}
 }
