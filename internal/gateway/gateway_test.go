@@ -359,3 +359,5 @@ func TestCloseKillsChildren(t *testing.T) {
 		t.Fatalf("server process %s still exists after Close (%v)", pid, err)
 	}
 }
+
+func escalateDenied() escalate.Answer { return escalate.Answer{Outcome: "denied", By: "test"} }
