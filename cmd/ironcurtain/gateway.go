@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -43,15 +44,25 @@ func newGatewayCmd(e env) *cobra.Command {
 					return badInput(err)
 				}
 			}
+			l, err := loadEngine(e, &f)
+			if err != nil {
+				return err
+			}
+			settings, err := config.LoadSettings(l.layout.Config)
+			if err != nil {
+				return badInput(err)
+			}
+			if !cmd.Flags().Changed("escalation-timeout") && settings.EscalationTimeout != 0 {
+				escTimeout = settings.EscalationTimeout
+			}
+			if !cmd.Flags().Changed("result-limit") && settings.ResultLimit != 0 {
+				resultLimit = settings.ResultLimit
+			}
 			if escTimeout < 5*time.Second || escTimeout > time.Hour {
 				return usageErr("--escalation-timeout %v is outside 5s..1h", escTimeout)
 			}
 			if resultLimit < 1024 {
 				return usageErr("--result-limit %d is below 1024 bytes", resultLimit)
-			}
-			l, err := loadEngine(e, &f)
-			if err != nil {
-				return err
 			}
 			warn(e, l)
 			logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -70,9 +81,20 @@ func newGatewayCmd(e env) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("audit log: %w", err)
 			}
-			defer log.Close()
+			defer func() {
+				// The chain proves order and integrity but not that no line
+				// was cut off the end; the head, kept outside the file, does.
+				logger.Info("audit log closed", "file", l.layout.AuditLog, "head", log.Head())
+				log.Close()
+			}()
 			session := "gateway-" + randomID()
-			broker, err := escalate.New(escalate.Config{Home: l.layout.Home, SessionID: session, Timeout: escTimeout})
+			// With stdio the client owns standard input; on a socket or HTTP
+			// the terminal that runs the gateway can answer escalations.
+			var prompter escalate.Prompter
+			if (socket != "" || httpAddr != "") && isTerminal(e.stdin) {
+				prompter = &escalate.TerminalPrompter{In: e.stdin, Out: e.stderr}
+			}
+			broker, err := escalate.New(escalate.Config{Home: l.layout.Home, SessionID: session, Timeout: escTimeout, Prompter: prompter, Log: logger})
 			if err != nil {
 				return badInput(err)
 			}
@@ -112,7 +134,7 @@ func newGatewayCmd(e env) *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&socket, "socket", "", "serve on this Unix socket (created 0600)")
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve streamable HTTP on this loopback address, e.g. 127.0.0.1:8765")
-	cmd.Flags().DurationVar(&escTimeout, "escalation-timeout", 300*time.Second, "deny an escalation nobody answered within this time (5s..1h)")
+	cmd.Flags().DurationVar(&escTimeout, "escalation-timeout", 300*time.Second, "deny an escalation nobody answered within this time (5s..1h; config.json escalationTimeoutSeconds)")
 	cmd.Flags().IntVar(&resultLimit, "result-limit", gateway.DefaultResultLimit, "largest tool result passed on, in bytes (head and tail are kept)")
 	return cmd
 }
@@ -141,4 +163,14 @@ func randomID() string {
 		return fmt.Sprint(os.Getpid())
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// isTerminal reports whether r is a character device (a terminal).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

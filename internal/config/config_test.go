@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestResolve(t *testing.T) {
@@ -114,4 +115,26 @@ func FuzzParseServers(f *testing.F) {
 			t.Fatalf("ParseServers returned servers and %v", err)
 		}
 	})
+}
+
+func TestParseSettings(t *testing.T) {
+	s, err := ParseSettings("config.json", []byte(`{"escalationTimeoutSeconds":60,"resultLimitBytes":2048}`))
+	if err != nil || s.EscalationTimeout != time.Minute || s.ResultLimit != 2048 {
+		t.Fatalf("ParseSettings = %+v, %v", s, err)
+	}
+	for name, tc := range map[string]struct{ in, want string }{
+		"too short":  {`{"escalationTimeoutSeconds":1}`, "config.json: escalationTimeoutSeconds: must be between 5 and 3600, not 1"},
+		"too long":   {`{"escalationTimeoutSeconds":7200}`, "between 5 and 3600"},
+		"fraction":   {`{"escalationTimeoutSeconds":6.5}`, "must be a whole number"},
+		"string":     {`{"escalationTimeoutSeconds":"60"}`, "must be a number"},
+		"misspelt":   {`{"escalationTimeout":60}`, "config.json: escalationTimeout: unknown field"},
+		"not object": {`[]`, "must be an object"},
+	} {
+		if _, err := ParseSettings("config.json", []byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error = %v, want containing %q", name, err, tc.want)
+		}
+	}
+	if s, err := LoadSettings(filepath.Join(t.TempDir(), "absent.json")); err != nil || s != (Settings{}) {
+		t.Errorf("missing file: %+v, %v", s, err)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/servers/filesystem"
 )
 
 // The test binary doubles as a real MCP server on stdio: the manager tests
@@ -18,8 +20,12 @@ import (
 const childEnv = "IRONCURTAIN_GATEWAY_TEST_SERVER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
+	switch os.Getenv(childEnv) {
+	case "1":
 		runTestServer()
+		return
+	case "filesystem":
+		runBundledFilesystem(os.Getenv(childEnv + "_ROOT"))
 		return
 	}
 	os.Exit(m.Run())
@@ -72,6 +78,18 @@ func runTestServer() {
 			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "it broke"}}}, nil
 		})
 	if err := srv.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+		os.Exit(1)
+	}
+}
+
+// runBundledFilesystem serves the bundled filesystem server, exactly as
+// `ironcurtain serve-mcp filesystem` does, for the latency benchmark.
+func runBundledFilesystem(root string) {
+	fs, err := filesystem.New(filesystem.Config{Roots: []string{root}})
+	if err != nil {
+		os.Exit(1)
+	}
+	if err := fs.MCP().Run(context.Background(), &mcp.StdioTransport{}); err != nil {
 		os.Exit(1)
 	}
 }
