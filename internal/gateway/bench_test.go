@@ -129,7 +129,7 @@ func measure(b *testing.B, op func() error) {
 	b.ReportMetric(pct(0.99), "p99-µs")
 }
 
-func defaultEngine(b *testing.B, home, sandbox string) *policy.Engine {
+func defaultEngine(b testing.TB, home, sandbox string) *policy.Engine {
 	read := func(name string) []byte {
 		data, err := defaultpolicy.Read(name)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -241,6 +243,7 @@ func stageEscalate(ctx context.Context, g *Gateway, c *call) *denial {
 		}
 		return &denial{status: "denied", rule: d.Rule, reason: reason}
 	}
+	g.announceRoots(ctx, d)
 	if ans.AddToWhitelist {
 		if entry, err := g.cfg.Approver.AddWhitelist(req); err != nil {
 			g.cfg.Logger.Warn("whitelist entry refused", "error", err)
@@ -250,6 +253,35 @@ func stageEscalate(ctx context.Context, g *Gateway, c *call) *denial {
 		}
 	}
 	return nil
+}
+
+// announceRoots makes the approved paths reachable for servers that confine
+// themselves to MCP roots: each escalated path's directory (the path itself
+// when it is a directory) becomes a root for the rest of the session.
+func (g *Gateway) announceRoots(ctx context.Context, d policy.Decision) {
+	escalated := map[policy.Role]bool{}
+	for _, r := range d.EscalatedRoles {
+		escalated[r] = true
+	}
+	var dirs []string
+	seen := map[string]bool{}
+	for _, v := range d.Values {
+		if !escalated[v.Role] || v.Role.Category() != policy.CatPath {
+			continue
+		}
+		dir := v.Value
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		if dir == "/" || seen[dir] {
+			continue // never the whole filesystem
+		}
+		seen[dir] = true
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) > 0 {
+		g.cfg.Servers.AddRoots(ctx, dirs)
+	}
 }
 
 func stageForward(ctx context.Context, g *Gateway, c *call) *denial {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -329,6 +330,65 @@ func (m *Manager) Call(ctx context.Context, server, tool string, args map[string
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.CallTimeout)
 	defer cancel()
 	return sess.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+}
+
+// AddRoots announces directories to every server as MCP roots (file://
+// URIs) — the way a person's approval of a path outside the sandbox reaches
+// the filesystem server, whose os.Root handles would otherwise refuse it.
+// Servers learn of roots asynchronously, so for each server that offers
+// list_allowed_directories AddRoots waits (at most 5 s) until they show.
+func (m *Manager) AddRoots(ctx context.Context, dirs []string) {
+	if len(dirs) == 0 {
+		return
+	}
+	roots := make([]*mcp.Root, 0, len(dirs))
+	for _, d := range dirs {
+		roots = append(roots, &mcp.Root{URI: "file://" + d, Name: d})
+	}
+	//lint:ignore SA1019 roots are how a filesystem server learns of approved directories.
+	m.client.AddRoots(roots...)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for name, st := range m.servers {
+		st.mu.RLock()
+		_, lists := st.tools["list_allowed_directories"]
+		st.mu.RUnlock()
+		if !lists {
+			continue
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		for {
+			res, err := m.Call(ctx, name, "list_allowed_directories", map[string]any{})
+			if err == nil && containsAll(res, dirs) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-tick.C:
+				continue
+			}
+			m.cfg.Logger.Warn("server did not confirm new roots", "server", name, "roots", dirs)
+			break
+		}
+		tick.Stop()
+	}
+}
+
+func containsAll(res *mcp.CallToolResult, dirs []string) bool {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if t, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(t.Text)
+			b.WriteByte('\n')
+		}
+	}
+	text := b.String()
+	for _, d := range dirs {
+		if !strings.Contains(text, d) {
+			return false
+		}
+	}
+	return true
 }
 
 // Close shuts every server down and waits for the supervisors.
