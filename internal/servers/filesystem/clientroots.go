@@ -1,5 +1,7 @@
 package filesystem
 
+//lint:file-ignore SA1019 MCP roots are deprecated from protocol 2026-07-28 on; they are still how the user grants directories during a session, which is why the server speaks only earlier versions (see firstModernProtocol).
+
 import (
 	"context"
 	"fmt"
@@ -14,7 +16,6 @@ func (s *Server) onInitialized(ctx context.Context, req *mcp.InitializedRequest)
 		return
 	}
 	params := req.Session.InitializeParams()
-	//lint:ignore SA1019 see firstModernProtocol: roots are a deliberate choice.
 	if params == nil || params.Capabilities == nil || params.Capabilities.RootsV2 == nil {
 		return
 	}
@@ -37,7 +38,6 @@ func (s *Server) onRootsListChanged(ctx context.Context, req *mcp.RootsListChang
 func (s *Server) refreshClientRoots(ctx context.Context, ss *mcp.ServerSession) {
 	ctx, cancel := context.WithTimeout(ctx, listRootsTimeout)
 	defer cancel()
-	//lint:ignore SA1019 see firstModernProtocol: roots are a deliberate choice.
 	res, err := ss.ListRoots(ctx, nil)
 	if err != nil {
 		s.log.Warn("filesystem: listing client roots failed; dropping client roots", "err", err)

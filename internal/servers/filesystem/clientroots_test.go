@@ -36,6 +36,11 @@ func TestClientRootsAddedAndRemoved(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	cs := connectClient(t, s, client)
+	// The SDK client asks for the newest protocol first; the server must
+	// steer it to one where it may still send roots/list.
+	if v := cs.InitializeResult().ProtocolVersion; v >= firstModernProtocol {
+		t.Errorf("negotiated protocol %s, want one before %s", v, firstModernProtocol)
+	}
 
 	if got, want := allowed(t, cs), []string{fixed, extra}; !equalStrings(got, want) {
 		t.Errorf("allowed after connect = %q, want %q", got, want)
@@ -133,30 +138,20 @@ func TestClientRootConfinesSymlinks(t *testing.T) {
 // TestRootsFailClosed: a client that cannot answer roots/list loses its
 // client roots instead of keeping stale ones.
 func TestRootsFailClosed(t *testing.T) {
-	fixed := tempDir(t)
-	s, err := New(Config{Roots: []string{fixed}})
-	if err != nil {
-		t.Fatal(err)
+	fixed, extra := tempDir(t), tempDir(t)
+	s, cs, client := connect(t, nil, fixed)
+	client.AddRoots(&mcp.Root{URI: fileURI(extra)})
+	if got := allowed(t, cs); len(got) != 2 {
+		t.Fatalf("allowed = %q, want the client root added", got)
 	}
-	defer s.Close()
-	stale, err := openRootDir(tempDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.setClientRoots([]*rootDir{stale})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, st := mcp.NewInMemoryTransports()
-	ss, err := s.MCP().Connect(context.Background(), st, nil)
-	if err != nil {
-		t.Fatal(err)
+	for ss := range s.MCP().Sessions() {
+		s.refreshClientRoots(ctx, ss)
 	}
-	// The session never initialized, so ListRoots fails at once.
-	s.refreshClientRoots(ctx, ss)
-	if got := len(s.roots()); got != 1 {
-		t.Errorf("after a failed roots/list, %d roots, want only the configured one", got)
+	if got, want := allowed(t, cs), []string{fixed}; !equalStrings(got, want) {
+		t.Errorf("allowed after a failed roots/list = %q, want %q", got, want)
 	}
-	_ = ss.Close()
 }
 
 func TestCloseStopsAccess(t *testing.T) {

@@ -162,6 +162,23 @@ func TestSymlinksInsideRootWork(t *testing.T) {
 	if got := mustCall(t, cs, "read_text_file", map[string]any{"path": root + "/in-dir/../a.txt"}); got != "via link" {
 		t.Errorf("read_text_file(in-dir/../a.txt) = %q", got)
 	}
+	if err := os.MkdirAll(filepath.Join(root, "sub", "inner"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("sub/inner", filepath.Join(root, "deep")); err != nil {
+		t.Fatal(err)
+	}
+	// deep/../x.txt is sub/x.txt to the kernel but x.txt to a lexical clean.
+	mustCall(t, cs, "write_file", map[string]any{"path": root + "/deep/../x.txt", "content": "kernel"})
+	if got := readFile(t, filepath.Join(root, "sub", "x.txt")); got != "kernel" {
+		t.Errorf("write_file(deep/../x.txt) wrote sub/x.txt = %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "x.txt")); !os.IsNotExist(err) {
+		t.Errorf("write_file(deep/../x.txt) created x.txt in the root: %v", err)
+	}
+	if got := mustCall(t, cs, "list_directory", map[string]any{"path": root + "/deep/.."}); got != "[FILE] f.txt\n[DIR] inner\n[FILE] up\n[FILE] x.txt" {
+		t.Errorf("list_directory(deep/..) = %q", got)
+	}
 }
 
 // TestSpecialFilesDoNotBlock plants a FIFO: opening one for reading blocks

@@ -7,7 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
+	"strings"
 	"syscall"
 )
 
@@ -120,7 +120,14 @@ func writeAtomic(rd *rootDir, rel string, data []byte) error {
 	if rel == "." {
 		return errors.New("is a directory")
 	}
-	tmp := path.Join(path.Dir(rel), "."+path.Base(rel)+"."+rand.Text()[:12]+".tmp")
+	// Split without cleaning: rel may hold "..", and the temporary file
+	// must land in the directory os.Root resolves rel's parent to, or the
+	// rename would cross directories.
+	dir, base := ".", rel
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		dir, base = rel[:i], rel[i+1:]
+	}
+	tmp := joinChild(dir, "."+base+"."+rand.Text()[:12]+".tmp")
 	f, err := rd.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
