@@ -87,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 	for _, dir := range cfg.Roots {
 		rd, err := openRootDir(dir)
 		if err != nil {
-			closeAll(s.fixed)
+			_ = closeAll(s.fixed)
 			return nil, fmt.Errorf("filesystem: %w", err)
 		}
 		s.fixed = append(s.fixed, rd)
