@@ -51,6 +51,9 @@ func (f *fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if err != nil {
 		return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
 	}
+	if !f.s.crossHost && len(via) > 0 && u.Hostname() != via[0].URL.Hostname() {
+		return http.ErrUseLastResponse // the response names the target; the agent may ask for it
+	}
 	// Continue with the canonical form, as for the first request, so the
 	// host dialed is the host checked (2130706433 becomes 127.0.0.1).
 	*req.URL = *u
@@ -62,6 +65,7 @@ type response struct {
 	code        int
 	status      string   // "200 OK", as the server sent it
 	url         *url.URL // after redirects
+	location    string   // a redirect that was not followed
 	contentType string
 	length      int64  // Content-Length, -1 when unknown
 	kind        kind   // what the body is
@@ -88,6 +92,11 @@ func (f *fetcher) get(ctx context.Context, u *url.URL, h http.Header) (*response
 		url:         resp.Request.URL,
 		contentType: resp.Header.Get("Content-Type"),
 		length:      resp.ContentLength,
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if loc, err := resp.Request.URL.Parse(resp.Header.Get("Location")); err == nil && loc.String() != "" {
+			r.location = loc.Redacted()
+		}
 	}
 	r.kind = classify(r.contentType)
 	if r.kind == kindBinary {

@@ -36,6 +36,13 @@ type Config struct {
 	// default of 5; negative means none: the 3xx response is returned).
 	MaxRedirects int
 
+	// FollowCrossHostRedirects lets a redirect lead to another host. Off by
+	// default: the policy judged the host the agent asked for, and an open
+	// redirect on an allowed site must not reach one the policy never saw.
+	// The redirect response is returned instead, naming its target, so the
+	// agent can fetch that URL through the policy.
+	FollowCrossHostRedirects bool
+
 	// UserAgent is sent when the caller does not set one (default
 	// DefaultUserAgent).
 	UserAgent string
@@ -84,6 +91,7 @@ type settings struct {
 	maxBytes     int64
 	timeout      time.Duration
 	maxRedirects int // 0 means none
+	crossHost    bool
 	userAgent    string
 	searchURL    *url.URL // nil when search is not configured
 	rootCAs      *x509.CertPool
@@ -98,6 +106,7 @@ func (c Config) settings() (settings, error) {
 		maxBytes:     c.MaxBytes,
 		timeout:      c.Timeout,
 		maxRedirects: c.MaxRedirects,
+		crossHost:    c.FollowCrossHostRedirects,
 		userAgent:    c.UserAgent,
 		rootCAs:      c.RootCAs,
 		resolver:     c.Resolver,

@@ -118,6 +118,9 @@ func (r *response) render(format string, maxLength int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Status: %s\n", oneLine(r.status))
 	fmt.Fprintf(&b, "URL: %s\n", r.url.Redacted())
+	if r.location != "" {
+		fmt.Fprintf(&b, "Redirect: %s (not followed: it leads to another host; fetch it explicitly so the policy can judge it)\n", oneLine(r.location))
+	}
 	if r.contentType != "" {
 		fmt.Fprintf(&b, "Content-Type: %s\n", oneLine(r.contentType))
 	}

@@ -131,7 +131,9 @@ func TestSSRFRedirects(t *testing.T) {
 		"rebind.example.org": {netip.MustParseAddr("127.0.0.1")},
 	}
 	dialer := &redirectDialer{target: ts.Listener.Addr().String()}
-	cs := connect(t, Config{Resolver: resolver, Dialer: dialer})
+	// Cross-host redirects are followed here so each hop's guard is tested;
+	// by default they are not followed at all (TestCrossHostRedirectsNotFollowed).
+	cs := connect(t, Config{Resolver: resolver, Dialer: dialer, FollowCrossHostRedirects: true})
 
 	tests := []struct {
 		path    string
@@ -208,5 +210,39 @@ func TestTLS(t *testing.T) {
 				t.Errorf("http_fetch(%s) = %q, IsError %v, want %v containing %q", url, text, isErr, tc.wantErr, tc.want)
 			}
 		})
+	}
+}
+
+// TestCrossHostRedirectsNotFollowed: by default a redirect to another host
+// is answered with where it points, not followed — the policy judged only
+// the host the agent asked for.
+func TestCrossHostRedirectsNotFollowed(t *testing.T) {
+	var hits atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusFound) })
+	mux.HandleFunc("/away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://other.example.net/landing", http.StatusFound)
+	})
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != "" && strings.HasPrefix(r.Host, "other.") {
+			hits.Add(1)
+		}
+		fmt.Fprint(w, "fine")
+	})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+	resolver := fakeResolver{"www.example.org": {publicAddr}, "other.example.net": {publicAddr}}
+	cs := connect(t, Config{Resolver: resolver, Dialer: &redirectDialer{target: ts.Listener.Addr().String()}})
+	public := "http://www.example.org:" + port
+	if text, isErr := call(t, cs, FetchToolName, map[string]any{"url": public + "/same"}); isErr || !strings.Contains(text, "fine") {
+		t.Fatalf("same-host redirect: %q %v", text, isErr)
+	}
+	text, isErr := call(t, cs, FetchToolName, map[string]any{"url": public + "/away"})
+	if isErr || !strings.Contains(text, "Status: 302") || !strings.Contains(text, "Redirect: http://other.example.net/landing (not followed") {
+		t.Fatalf("cross-host redirect: %q %v", text, isErr)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the other host was reached")
 	}
 }
