@@ -263,3 +263,41 @@ func TestNoHome(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestPolicyLintAndDiff(t *testing.T) {
+	te := newTestEnv(t)
+	code, out, _ := te.run("", "policy", "lint", "--policy-dir", te.policyDir)
+	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "0 errors, 0 warnings") {
+		t.Fatalf("lint of a clean policy: exit %d\n%s", code, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bad, "tool-annotations.json"), []byte(testAnnotations), 0o644)
+	os.WriteFile(filepath.Join(bad, "compiled-policy.json"), []byte(`{"rules":[{"name":"r","if":{"server":["github"]},"then":"allow"},{"name":"x","if":{},"then":"allow"}]}`), 0o644)
+	code, out, _ = te.run("", "policy", "lint", "--policy-dir", bad)
+	if code != 1 || !strings.Contains(out, "rules[1].if: must not be empty") {
+		t.Fatalf("lint of a broken policy: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(bad, "compiled-policy.json"), []byte(`{"rules":[{"name":"r","if":{"server":["github"]},"then":"allow"}]}`), 0o644)
+	code, out, _ = te.run("", "policy", "lint", "--policy-dir", bad)
+	if code != 1 || !strings.Contains(out, `error: rules[0] (r): server "github" has no annotated tools`) {
+		t.Fatalf("lint of an unknown server: exit %d\n%s", code, out)
+	}
+
+	if code, out, _ := te.run("", "policy", "diff", te.policyDir, te.policyDir); code != 0 || !strings.Contains(out, " 0 changed") {
+		t.Fatalf("diff with itself: exit %d\n%s", code, out)
+	}
+	changed := filepath.Join(t.TempDir(), "changed")
+	os.MkdirAll(changed, 0o755)
+	os.WriteFile(filepath.Join(changed, "tool-annotations.json"), []byte(testAnnotations), 0o644)
+	os.WriteFile(filepath.Join(changed, "compiled-policy.json"), []byte(`{"rules":[{"name":"escalate-docs","if":{"server":["filesystem"],"paths":{"roles":["read-path"],"within":"~/Documents"}},"then":"escalate","reason":"ask"}]}`), 0o644)
+	code, out, _ = te.run("", "policy", "diff", te.policyDir, changed)
+	if code != 1 || !strings.Contains(out, "allow (allow-read-docs) -> escalate (escalate-docs)") {
+		t.Fatalf("diff: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := te.run("", "policy", "diff", te.policyDir); code != 2 || !strings.Contains(errOut, "needs OLD_DIR and NEW_DIR") {
+		t.Fatalf("diff usage: exit %d %s", code, errOut)
+	}
+}

@@ -77,7 +77,7 @@ func newPolicyCmd(e env) *cobra.Command {
 			return usageErr("policy needs a subcommand: check or test")
 		},
 	}
-	cmd.AddCommand(newPolicyCheckCmd(e), newPolicyTestCmd(e))
+	cmd.AddCommand(newPolicyCheckCmd(e), newPolicyTestCmd(e), newPolicyLintCmd(e), newPolicyDiffCmd(e))
 	return cmd
 }
 
