@@ -150,7 +150,7 @@ func New(cfg Config) (*Engine, error) {
 	for _, t := range cfg.Annotations.order {
 		ct := &compiledTool{ann: t}
 		for i, r := range e.rules {
-			if admits(r.rule.If.Server, t.Server) && admits(r.rule.If.Tool, t.Tool) {
+			if r.rule.Admits(t.Server, t.Tool) {
 				ct.rules = append(ct.rules, i)
 			}
 		}
@@ -171,6 +171,12 @@ func lexical(home, sandbox, p string) string {
 		p = filepath.Join(sandbox, p)
 	}
 	return filepath.Clean(p)
+}
+
+// Admits reports whether the rule's server and tool conditions let it
+// apply to a tool (absent conditions admit everything).
+func (r *Rule) Admits(server, tool string) bool {
+	return admits(r.If.Server, server) && admits(r.If.Tool, tool)
 }
 
 func admits(set []string, name string) bool {

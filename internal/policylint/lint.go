@@ -78,23 +78,11 @@ func (l *linter) add(sev Severity, i int, format string, args ...any) {
 func (l *linter) tools(r *policy.Rule) []*policy.ToolAnnotation {
 	var out []*policy.ToolAnnotation
 	for _, t := range l.ann.Tools() {
-		if admits(r.If.Server, t.Server) && admits(r.If.Tool, t.Tool) {
+		if r.Admits(t.Server, t.Tool) {
 			out = append(out, t)
 		}
 	}
 	return out
-}
-
-func admits(set []string, name string) bool {
-	if set == nil {
-		return true
-	}
-	for _, s := range set {
-		if s == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *linter) rule(i int) {
@@ -107,7 +95,7 @@ func (l *linter) rule(i int) {
 	for _, tool := range r.If.Tool {
 		found := false
 		for _, t := range l.ann.Tools() {
-			if t.Tool == tool && admits(r.If.Server, t.Server) {
+			if t.Tool == tool && r.Admits(t.Server, tool) {
 				found = true
 				break
 			}
@@ -186,7 +174,7 @@ func (l *linter) coActive(i int) {
 func (l *linter) anyRuleCanPermit(t *policy.ToolAnnotation, role policy.Role) bool {
 	for j := range l.p.Rules {
 		r := &l.p.Rules[j]
-		if r.Then != policy.Deny && admits(r.If.Server, t.Server) && admits(r.If.Tool, t.Tool) && relevant(r, role) {
+		if r.Then != policy.Deny && r.Admits(t.Server, t.Tool) && relevant(r, role) {
 			return true
 		}
 	}
