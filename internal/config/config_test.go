@@ -92,6 +92,7 @@ func TestParseServers(t *testing.T) {
 		"unknown field":  {`{"a":{"command":"x","comand":"y"}}`, "s.json: a.comand: unknown field"},
 		"bad domains":    {`{"a":{"command":"x","sandbox":{"network":{"allowedDomains":"github.com"}}}}`, "a.sandbox.network.allowedDomains: must be an array"},
 		"bad name":       {`{"a/b":{"command":"x"}}`, `server name "a/b"`},
+		"separator name": {`{"a__b":{"command":"x"}}`, `server name "a__b"`},
 		"denied domains": {`{"a":{"command":"x","sandbox":{"network":{"deniedDomains":["x.com"]}}}}`, "a.sandbox.network.deniedDomains: unknown field"},
 		"bad pattern":    {`{"a":{"command":"x","sandbox":{"network":{"allowedDomains":["exa mple"]}}}}`, "s.json: a.sandbox.network.allowedDomains[0]: resource: pattern"},
 		"array":          {`[]`, "must be an object"},

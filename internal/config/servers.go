@@ -80,8 +80,9 @@ func ParseServers(file string, data []byte) (Servers, error) {
 		if strings.HasPrefix(m.Key, "_") {
 			continue // comments, as the TypeScript format uses them
 		}
-		if m.Key == "" || strings.ContainsAny(m.Key, "/\\\x00") {
-			c.Errorf(m.Value, "server name %q is not a usable name", m.Key)
+		if m.Key == "" || strings.ContainsAny(m.Key, "/\\\x00") || strings.Contains(m.Key, "__") {
+			// "__" joins server and tool in the names the gateway offers.
+			c.Errorf(m.Value, "server name %q is not a usable name (no /, \\, NUL or __)", m.Key)
 			continue
 		}
 		if s, ok := parseServer(c, m.Key, m.Value); ok {
