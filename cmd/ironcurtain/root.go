@@ -27,6 +27,7 @@ func newRootCmd(e env) *cobra.Command {
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
-	root.AddCommand(newPolicyCmd(e), newGatewayCmd(e), newServeMCPCmd(e), newAuditCmd(e), newEscalationsCmd(e))
+	root.AddCommand(newPolicyCmd(e), newGatewayCmd(e), newServeMCPCmd(e), newAuditCmd(e), newEscalationsCmd(e),
+		newDoctorCmd(e), newCageProbeCmd(e))
 	return root
 }
