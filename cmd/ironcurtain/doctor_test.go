@@ -50,6 +50,11 @@ func runDoctorCmd(t *testing.T, vars map[string]string, probe probeCommand, args
 	var out, errb bytes.Buffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }}
 	root := newRootCmd(e)
+	for _, c := range root.Commands() {
+		if c.Name() == "doctor" {
+			root.RemoveCommand(c) // replaced by one whose worker the test controls
+		}
+	}
 	root.AddCommand(newDoctorCmdWith(e, probe))
 	root.SetArgs(append([]string{"doctor"}, args...))
 	code := 0
