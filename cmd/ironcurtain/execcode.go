@@ -307,22 +307,30 @@ func writeExecText(w io.Writer, res codemode.Result) error {
 }
 
 func writeExecJSON(w io.Writer, res codemode.Result) error {
+	type call struct {
+		Server  string          `json:"server"`
+		Tool    string          `json:"tool"`
+		Args    json.RawMessage `json:"args"`
+		Outcome string          `json:"outcome"`
+		Detail  string          `json:"detail,omitempty"`
+	}
+	calls := make([]call, 0, len(res.Calls))
+	for _, c := range res.Calls {
+		calls = append(calls, call{c.Server, c.Tool, c.Args, c.Outcome, c.Detail})
+	}
 	out := struct {
 		Value   json.RawMessage           `json:"value"`
 		Console []runnerproto.ConsoleLine `json:"console"`
-		Calls   []codemode.CallRecord     `json:"calls"`
+		Calls   []call                    `json:"calls"`
 		Error   string                    `json:"error"`
 		Kind    string                    `json:"kind"`
 		Millis  int64                     `json:"durationMs"`
-	}{res.Value, res.Console, res.Calls, res.Error, res.Kind, res.Duration.Milliseconds()}
+	}{res.Value, res.Console, calls, res.Error, res.Kind, res.Duration.Milliseconds()}
 	if out.Value == nil {
 		out.Value = json.RawMessage("null")
 	}
 	if out.Console == nil {
 		out.Console = []runnerproto.ConsoleLine{}
-	}
-	if out.Calls == nil {
-		out.Calls = []codemode.CallRecord{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

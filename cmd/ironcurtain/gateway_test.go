@@ -13,9 +13,10 @@ import (
 )
 
 // TestMain lets the test binary stand in for the ironcurtain binary when
-// the gateway starts its bundled servers (`<self> serve-mcp NAME`).
+// the gateway starts its bundled servers (`<self> serve-mcp NAME`) and when
+// the code runner starts a worker (`<self> __worker`).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "serve-mcp" {
+	if len(os.Args) > 1 && (os.Args[1] == "serve-mcp" || os.Args[1] == workerCommand) {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
 	os.Exit(m.Run())
