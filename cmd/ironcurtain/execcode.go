@@ -57,7 +57,10 @@ func newExecCodeCmd(e env) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			rt, err := startRuntime(ctx, e, &f, "exec")
+			// A tool call waiting for a person counts against the script's
+			// wall clock, so nobody may be asked for longer than the script
+			// may run.
+			rt, err := startRuntime(ctx, e, &f, "exec", timeout)
 			if err != nil {
 				return err
 			}
@@ -160,7 +163,8 @@ type runtime struct {
 }
 
 // startRuntime builds the trusted side for one session named kind-<id>.
-func startRuntime(ctx context.Context, e env, f *policyFlags, kind string) (*runtime, error) {
+// maxAsk, if positive, caps how long an escalation waits.
+func startRuntime(ctx context.Context, e env, f *policyFlags, kind string, maxAsk time.Duration) (*runtime, error) {
 	l, err := loadEngine(e, f)
 	if err != nil {
 		return nil, err
@@ -196,8 +200,15 @@ func startRuntime(ctx context.Context, e env, f *policyFlags, kind string) (*run
 	if isTerminal(e.stdin) {
 		prompter = &escalate.TerminalPrompter{In: e.stdin, Out: e.stderr}
 	}
-	settings, _ := loadSettingsOrDefault(l)
-	broker, err := escalate.New(escalate.Config{Home: l.layout.Home, SessionID: session, Timeout: settings, Prompter: prompter, Log: logger})
+	askFor, err := loadSettingsOrDefault(l)
+	if err != nil {
+		rt.Close()
+		return nil, badInput(err)
+	}
+	if maxAsk > 0 && askFor > maxAsk {
+		askFor = max(maxAsk, escalate.MinTimeout)
+	}
+	broker, err := escalate.New(escalate.Config{Home: l.layout.Home, SessionID: session, Timeout: askFor, Prompter: prompter, Log: logger})
 	if err != nil {
 		rt.Close()
 		return nil, badInput(err)

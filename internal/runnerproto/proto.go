@@ -35,7 +35,7 @@ type Message struct {
 
 // Start is the first and only message the parent sends before results.
 type Start struct {
-	Code   string     `json:"code"` // JavaScript (types already stripped)
+	Code   string     `json:"code"` // the agent's TypeScript; the worker strips the types
 	Tools  []ToolSpec `json:"tools"`
 	Limits Limits     `json:"limits"`
 }
