@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +17,7 @@ import (
 
 	"github.com/ironcurtain/ironcurtain-go/internal/agent"
 	"github.com/ironcurtain/ironcurtain-go/internal/audit"
-	"github.com/ironcurtain/ironcurtain-go/internal/codemode/jsworker"
+	"github.com/ironcurtain/ironcurtain-go/internal/codemode"
 	"github.com/ironcurtain/ironcurtain-go/internal/config"
 	"github.com/ironcurtain/ironcurtain-go/internal/escalate"
 	"github.com/ironcurtain/ironcurtain-go/internal/gateway"
@@ -30,16 +29,11 @@ import (
 // coding model at a moderate price.
 const defaultModel = "anthropic:claude-sonnet-4-5"
 
-// toolFunc runs one tool call through the gateway, as the code runner's
-// parent side sees it.
-type toolFunc func(ctx context.Context, server, tool string, args json.RawMessage) runnerproto.ToolResult
-
 // startOptions are what tests replace; the zero value is production.
 type startOptions struct {
-	// executor builds the code runner of a session from the tools the
-	// gateway offers and the function that runs one call through it; nil
-	// means the caged code runner.
-	executor func(tools []runnerproto.ToolSpec, call toolFunc) (agent.Executor, error)
+	// executor builds the code runner of a session from its configuration;
+	// nil means the caged code runner (codemode.Exec).
+	executor func(cfg codemode.Config) (agent.Executor, error)
 }
 
 type startFlags struct {
@@ -188,11 +182,22 @@ func runStart(ctx context.Context, e env, opts startOptions, f *startFlags, task
 		return err
 	}
 	tools := toolSpecs(mgr.Tools(), l.engine)
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
 	newExec := opts.executor
 	if newExec == nil {
-		newExec = cagedExecutor
+		newExec = func(cfg codemode.Config) (agent.Executor, error) { return codeExecutor{cfg}, nil }
 	}
-	exec, err := newExec(tools, gatewayToolFunc(gw))
+	exec, err := newExec(codemode.Config{
+		WorkerPath: self,
+		WorkerArgs: []string{workerCommand},
+		Tools:      tools,
+		Call:       gatewayToolFunc(gw),
+		Limits:     runnerproto.Limits{TimeoutMillis: scriptTimeout(f.escTimeout).Milliseconds()},
+		Log:        logger,
+	})
 	if err != nil {
 		return err
 	}
@@ -207,7 +212,7 @@ func runStart(ctx context.Context, e env, opts startOptions, f *startFlags, task
 		Provider:      agent.FromLLM(provider),
 		Executor:      exec,
 		Budget:        f.budget,
-		ToolsOverview: jsworker.Help(tools, ""),
+		ToolsOverview: codemode.Help(tools, ""),
 		Cost:          agent.LLMCost,
 		Events: func(ev agent.Event) {
 			if ev.Kind == agent.EventWarning || ev.Kind == agent.EventStop {
@@ -265,9 +270,36 @@ func toolSpecs(ts []*gateway.Tool, v visibleTools) []runnerproto.ToolSpec {
 	return out
 }
 
+// scriptTimeout is one execution's wall clock. A tool call waiting for a
+// person counts against it, so it must outlast the escalation timeout:
+// otherwise a script would be killed while the person is still reading
+// the request.
+func scriptTimeout(escTimeout time.Duration) time.Duration {
+	if escTimeout == 0 {
+		escTimeout = escalate.DefaultTimeout
+	}
+	def := time.Duration(codemode.DefaultLimits().TimeoutMillis) * time.Millisecond
+	return max(def, escTimeout+30*time.Second)
+}
+
+// codeExecutor runs execute_code in the caged code runner.
+type codeExecutor struct{ cfg codemode.Config }
+
+func (c codeExecutor) Execute(ctx context.Context, code string) (agent.Execution, error) {
+	res, err := codemode.Exec(ctx, c.cfg, code)
+	if err != nil {
+		return agent.Execution{}, err
+	}
+	ex := agent.Execution{Value: res.Value, Console: res.Console, Error: res.Error, Kind: res.Kind, Duration: res.Duration}
+	for _, r := range res.Calls {
+		ex.Calls = append(ex.Calls, agent.ToolCall(r))
+	}
+	return ex, nil
+}
+
 // gatewayToolFunc is the only path from the code runner to a tool: the
 // gateway's pipeline (validate, policy, escalate, forward, audit).
-func gatewayToolFunc(gw *gateway.Gateway) toolFunc {
+func gatewayToolFunc(gw *gateway.Gateway) codemode.ToolFunc {
 	return func(ctx context.Context, server, tool string, args json.RawMessage) runnerproto.ToolResult {
 		res, err := gw.Call(ctx, server, tool, args)
 		if err != nil {
@@ -293,9 +325,4 @@ func firstTextOf(r *mcp.CallToolResult) string {
 		}
 	}
 	return ""
-}
-
-// cagedExecutor is the production code runner.
-func cagedExecutor(tools []runnerproto.ToolSpec, call toolFunc) (agent.Executor, error) {
-	return nil, errors.New("the code runner is not available in this build")
 }

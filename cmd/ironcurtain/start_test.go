@@ -13,17 +13,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ironcurtain/ironcurtain-go/internal/agent"
 	"github.com/ironcurtain/ironcurtain-go/internal/audit"
 	"github.com/ironcurtain/ironcurtain-go/internal/escalate"
 	"github.com/ironcurtain/ironcurtain-go/internal/llm/llmtest"
-	"github.com/ironcurtain/ironcurtain-go/internal/runnerproto"
 )
 
 // startCmd runs `start ARGS` in-process with opts, mapping errors to exit
@@ -52,38 +49,6 @@ func startCmd(t *testing.T, vars map[string]string, opts startOptions, stdin str
 	}
 	return code, out.String(), errb.String()
 }
-
-// callsExecutor stands in for the caged code runner until it exists: the
-// "code" is a JSON list of tool calls, each made through the real gateway
-// in order, stopping at the first denial as a thrown DENIED error would.
-func callsExecutor(_ []runnerproto.ToolSpec, call toolFunc) (agent.Executor, error) {
-	return &callsExec{rec: &callRecorder{call: call}}, nil
-}
-
-type callsExec struct{ rec *callRecorder }
-
-func (c *callsExec) Execute(ctx context.Context, code string) (agent.Execution, error) {
-	var calls []struct {
-		Server, Tool string
-		Args         json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(code), &calls); err != nil {
-		return agent.Execution{Error: "SyntaxError: " + err.Error(), Kind: "syntax"}, nil
-	}
-	var ex agent.Execution
-	for _, cl := range calls {
-		res := c.rec.do(ctx, cl.Server, cl.Tool, cl.Args)
-		if res.Denied != "" {
-			ex.Error, ex.Kind = "Error: DENIED: "+res.Denied, "exception"
-			break
-		}
-		ex.Value = res.Content
-	}
-	ex.Calls = c.rec.take()
-	return ex, nil
-}
-
-func code(calls ...string) string { return "[" + strings.Join(calls, ",") + "]" }
 
 // gitHTTPServer serves bare repositories under root over smart HTTP on
 // loopback with git's own http-backend, so a push is a real network push.
@@ -168,13 +133,13 @@ func TestStartEndToEnd(t *testing.T) {
 	input := func(c string) string { b, _ := json.Marshal(map[string]string{"code": c}); return string(b) }
 	model := llmtest.NewAnthropic(t,
 		llmtest.Turn{Text: []string{"Writing notes."}, ToolCalls: []llmtest.ToolCall{{Name: "execute_code",
-			Input: input(code(`{"server":"filesystem","tool":"write_file","args":{"path":"notes.md","content":"# notes\n"}}`))}},
+			Input: input(`await filesystem.write_file({ path: "notes.md", content: "# notes\n" }); return "written";`)}},
 			Check: bodyHas("help()", "DENIED", "push my notes")},
 		llmtest.Turn{Text: []string{"Reading the key."}, ToolCalls: []llmtest.ToolCall{{Name: "execute_code",
-			Input: input(code(`{"server":"filesystem","tool":"read_text_file","args":{"path":"~/.ssh/id_rsa"}}`))}},
+			Input: input(`const key: string = await filesystem.read_text_file({ path: "~/.ssh/id_rsa" }); return key;`)}},
 			Check: bodyHas(`filesystem.write_file {\"path\":\"notes.md\",\"content\":\"# notes\\n\"} -> ok`)},
 		llmtest.Turn{Text: []string{"Pushing."}, ToolCalls: []llmtest.ToolCall{{Name: "execute_code",
-			Input: input(code(`{"server":"git","tool":"git_push","args":{"path":"repo","branch":"main"}}`))}},
+			Input: input(`return await git.git_push({ path: "repo", branch: "main" });`)}},
 			Check: bodyHas(`DENIED: ~/.ssh holds SSH keys`)},
 		llmtest.Turn{Text: []string{"Done: notes written and pushed; the SSH key was denied by policy."},
 			Check: bodyHas(`git.git_push {\"path\":\"repo\",\"branch\":\"main\"} -> ok`)},
@@ -188,7 +153,7 @@ func TestStartEndToEnd(t *testing.T) {
 
 	vars := map[string]string{"HOME": home, "PATH": os.Getenv("PATH"), "LANG": "C",
 		"ANTHROPIC_API_KEY": "sk-ant-api03-E2E-SECRET-KEY-0000000000", "ANTHROPIC_BASE_URL": model.URL}
-	exit, stdout, stderr := startCmd(t, vars, startOptions{executor: callsExecutor}, "",
+	exit, stdout, stderr := startCmd(t, vars, startOptions{}, "",
 		"-w", ws, "--escalation-timeout", "1m", "push my notes to origin")
 	if exit != 0 {
 		t.Fatalf("start: exit %d\nstdout: %s\nstderr: %s", exit, stdout, stderr)
@@ -196,8 +161,10 @@ func TestStartEndToEnd(t *testing.T) {
 	if err := <-approved; err != nil {
 		t.Fatalf("approval: %v", err)
 	}
-	if !strings.Contains(stdout, "Done: notes written and pushed") {
-		t.Errorf("stdout lacks the final answer: %s", stdout)
+	for _, want := range []string{"Done: notes written and pushed", "[1 tool calls: 0 ok, 1 denied, 0 failed; exception: Error: DENIED:", "denied filesystem.read_text_file: ~/.ssh holds SSH keys"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
 	}
 	if b, err := os.ReadFile(filepath.Join(ws, "notes.md")); err != nil || string(b) != "# notes\n" {
 		t.Errorf("notes.md = %q, %v", b, err)
@@ -315,7 +282,7 @@ func TestStartUsage(t *testing.T) {
 			if tc.name == "workspace is home" {
 				os.MkdirAll(filepath.Join(home, ".ironcurtain"), 0o700)
 			}
-			code, _, stderr := startCmd(t, tc.vars, startOptions{executor: callsExecutor}, "", tc.args...)
+			code, _, stderr := startCmd(t, tc.vars, startOptions{}, "", tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
 				t.Errorf("start %v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.stderr)
 			}
@@ -363,7 +330,7 @@ func TestStartBudgetStopAndResume(t *testing.T) {
 			}},
 	)
 	vars := map[string]string{"HOME": home, "PATH": os.Getenv("PATH"), "ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": model.URL}
-	code, _, stderr := startCmd(t, vars, startOptions{executor: callsExecutor}, "", "--max-steps", "1", "first task")
+	code, _, stderr := startCmd(t, vars, startOptions{}, "", "--max-steps", "1", "first task")
 	if code != 1 || !strings.Contains(stderr, "steps budget is used up") || !strings.Contains(stderr, "stopped early (budget)") {
 		t.Fatalf("first run: exit %d, stderr %s", code, stderr)
 	}
@@ -374,10 +341,10 @@ func TestStartBudgetStopAndResume(t *testing.T) {
 		t.Fatalf("no session id in %s", stderr)
 	}
 	// Resuming with the same budget stops at once without calling the model.
-	if code, _, stderr := startCmd(t, vars, startOptions{executor: callsExecutor}, "", "--resume", sessionID, "--max-steps", "1", "carry on"); code != 1 || !strings.Contains(stderr, "budget") {
+	if code, _, stderr := startCmd(t, vars, startOptions{}, "", "--resume", sessionID, "--max-steps", "1", "carry on"); code != 1 || !strings.Contains(stderr, "budget") {
 		t.Fatalf("resume at the limit: exit %d, stderr %s", code, stderr)
 	}
-	code, stdout, stderr := startCmd(t, vars, startOptions{executor: callsExecutor}, "", "--resume", sessionID, "--max-steps", "3", "carry on")
+	code, stdout, stderr := startCmd(t, vars, startOptions{}, "", "--resume", sessionID, "--max-steps", "3", "carry on")
 	if code != 0 || !strings.Contains(stdout, "Resumed and done.") {
 		t.Fatalf("resume: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
@@ -392,7 +359,7 @@ func TestStartREPL(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	model := llmtest.NewAnthropic(t, llmtest.Turn{Text: []string{"All \x1b[31mgood."}, InputTokens: 5, OutputTokens: 5})
 	vars := map[string]string{"HOME": home, "PATH": os.Getenv("PATH"), "ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": model.URL}
-	code, stdout, stderr := startCmd(t, vars, startOptions{executor: callsExecutor}, "/budget\n/pending\n/logs\nhow are things?\n")
+	code, stdout, stderr := startCmd(t, vars, startOptions{}, "/budget\n/pending\n/logs\nhow are things?\n")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
@@ -401,60 +368,4 @@ func TestStartREPL(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-}
-
-// callRecorder wraps a toolFunc to keep each call's fate, as the code
-// runner does.
-type callRecorder struct {
-	call toolFunc
-
-	mu    sync.Mutex // guards calls
-	calls []agent.ToolCall
-}
-
-func (r *callRecorder) do(ctx context.Context, server, tool string, args json.RawMessage) runnerproto.ToolResult {
-	res := r.call(ctx, server, tool, args)
-	rec := agent.ToolCall{Server: server, Tool: tool, Args: args, Outcome: agent.OutcomeOK}
-	switch {
-	case res.Denied != "":
-		rec.Outcome, rec.Detail = agent.OutcomeDenied, res.Denied
-	case res.Error != "":
-		rec.Outcome, rec.Detail = agent.OutcomeError, res.Error
-	case res.IsError:
-		rec.Outcome, rec.Detail = agent.OutcomeError, contentText(res.Content)
-	}
-	r.mu.Lock()
-	r.calls = append(r.calls, rec)
-	r.mu.Unlock()
-	return res
-}
-
-func (r *callRecorder) take() []agent.ToolCall {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c := r.calls
-	r.calls = nil
-	return c
-}
-
-// contentText is the text of MCP content as JSON, cut for a report line.
-func contentText(raw json.RawMessage) string {
-	var cs []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if json.Unmarshal(raw, &cs) != nil {
-		return ""
-	}
-	var b strings.Builder
-	for _, c := range cs {
-		if c.Type == "text" {
-			b.WriteString(c.Text)
-		}
-	}
-	s := b.String()
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
 }

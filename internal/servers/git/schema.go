@@ -108,6 +108,12 @@ func remoteNameArg(desc string) *jsonschema.Schema {
 	return str(desc, minLen(1), maxLen(255), pattern(remoteNamePattern))
 }
 
+// remoteArg is a remote by name or URL: the pattern of a name would refuse
+// the resolved URL the gateway forwards in its place.
+func remoteArg(desc string) *jsonschema.Schema {
+	return str(desc, minLen(1), maxLen(2048))
+}
+
 func revArg(desc string) *jsonschema.Schema { return str(desc, minLen(1)) }
 
 func stringItem() *jsonschema.Schema { return &jsonschema.Schema{Type: "string"} }

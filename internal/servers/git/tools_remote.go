@@ -33,7 +33,7 @@ func remoteTools() []toolDef {
 			Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(true)},
 			InputSchema: object([]prop{
 				pathArg(),
-				p("remote", remoteNameArg("Remote to fetch from; default the current branch's remote, usually origin.")),
+				p("remote", remoteArg("Remote to fetch from, by name or URL; default the current branch's remote, usually origin.")),
 				p("prune", boolean("Delete remote-tracking refs whose remote branch is gone.", def(`false`))),
 				p("tags", boolean("Fetch all tags.", def(`false`))),
 				p("depth", integer("Limit history to this many commits from each branch tip.", 1, maxSafeInteger)),
@@ -45,7 +45,7 @@ func remoteTools() []toolDef {
 			Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(true)},
 			InputSchema: object([]prop{
 				pathArg(),
-				p("remote", remoteNameArg("Remote to pull from; default the current branch's upstream (origin if a branch is given).")),
+				p("remote", remoteArg("Remote to pull from, by name or URL; default the current branch's upstream (origin if a branch is given).")),
 				p("branch", refNameArg("Remote branch to pull; default the current branch's upstream.")),
 				p("rebase", boolean("Rebase local commits onto the fetched ones instead of merging.", def(`false`))),
 				p("fastForwardOnly", boolean("Fail unless the branch can be fast-forwarded.", def(`false`))),
@@ -57,7 +57,7 @@ func remoteTools() []toolDef {
 			Annotations: &mcp.ToolAnnotations{OpenWorldHint: ptr(true), DestructiveHint: ptr(true)},
 			InputSchema: object([]prop{
 				pathArg(),
-				p("remote", remoteNameArg("Remote to push to; default origin when a branch is given, else the upstream.")),
+				p("remote", remoteArg("Remote to push to, by name or URL; default origin when a branch is given, else the upstream.")),
 				p("branch", refNameArg("Local branch to push; default the current branch's upstream configuration.")),
 				p("force", boolean("Overwrite the remote branch even if that discards commits.", def(`false`))),
 				p("forceWithLease", boolean("Overwrite only if the remote branch is where we last saw it.", def(`false`))),
@@ -144,7 +144,7 @@ func gitFetch(ctx context.Context, s *server, c *call, in *fetchIn) (string, err
 	}
 	args = append(args, "--")
 	if in.Remote != "" {
-		if err := checkRemoteName("remote", in.Remote); err != nil {
+		if err := s.checkRemote("remote", in.Remote); err != nil {
 			return "", err
 		}
 		args = append(args, in.Remote)
@@ -184,7 +184,7 @@ func gitPull(ctx context.Context, s *server, c *call, in *pullIn) (string, error
 	}
 	args = append(args, "--")
 	if remote != "" {
-		if err := checkRemoteName("remote", remote); err != nil {
+		if err := s.checkRemote("remote", remote); err != nil {
 			return "", err
 		}
 		args = append(args, remote)
@@ -232,7 +232,7 @@ func gitPush(ctx context.Context, s *server, c *call, in *pushIn) (string, error
 		remote = "origin"
 	}
 	if remote != "" {
-		if err := checkRemoteName("remote", remote); err != nil {
+		if err := s.checkRemote("remote", remote); err != nil {
 			return "", err
 		}
 	}

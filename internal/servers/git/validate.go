@@ -92,6 +92,20 @@ func checkRemoteName(what, v string) error {
 	return nil
 }
 
+// checkRemote accepts what fetch, pull and push take as a remote: a
+// configured remote's name, or a URL held to the same rules as clone's. The
+// gateway forwards the URL a named remote resolved to, so the URL that was
+// checked is the one used.
+func (s *server) checkRemote(what, v string) error {
+	if remoteNameRE.MatchString(v) {
+		return checkRemoteName(what, v)
+	}
+	if err := s.checkRemoteURL(v); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // checkPathspec accepts a path inside the repository. Paths always follow
 // "--", so a leading '-' is harmless; git itself refuses paths outside the
 // work tree.

@@ -133,6 +133,8 @@ func TestRemoteWorkflow(t *testing.T) {
 			after: func(t *testing.T) { assertFile(t, filepath.Join(src, "c.txt"), "c\n") }},
 		{name: "pull named branch", tool: "git_pull", args: map[string]any{"path": src, "remote": "origin", "branch": "main"}, want: []string{"Already up to date"}},
 		{name: "force push to main needs confirmation", tool: "git_push", args: map[string]any{"path": src, "branch": "main", "force": true}, errMsg: "needs confirmed"},
+		{name: "fetch by URL", tool: "git_fetch", args: map[string]any{"path": src, "remote": bare}, want: []string{"FETCH_HEAD"}},
+		{name: "push by URL", tool: "git_push", args: map[string]any{"path": src, "remote": bare, "branch": "main", "remoteBranch": "by-url"}, want: []string{"main -> by-url"}},
 		{name: "push new branch under another name", tool: "git_push", args: map[string]any{"path": src, "branch": "main", "remoteBranch": "copy"}, want: []string{"main -> copy"}},
 		{name: "delete remote branch", tool: "git_push", args: map[string]any{"path": src, "remoteBranch": "copy", "delete": true}, want: []string{"deleted"}},
 		{name: "remote rename", tool: "git_remote", args: map[string]any{"path": src, "mode": "rename", "name": "origin", "newName": "upstream"}},
