@@ -96,9 +96,7 @@ func StartServers(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
 		cfg.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: cfg.CallTimeout}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "ironcurtain-gateway", Version: "0.1"}, nil)
-	for _, r := range cfg.Roots {
-		client.AddRoots(&mcp.Root{URI: "file://" + r, Name: r})
-	}
+	announceRoots(client, cfg.Roots)
 	mctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{cfg: cfg, client: client, ctx: mctx, cancel: cancel, servers: make(map[string]*serverState)}
 	var first sync.WaitGroup
@@ -341,12 +339,7 @@ func (m *Manager) AddRoots(ctx context.Context, dirs []string) {
 	if len(dirs) == 0 {
 		return
 	}
-	roots := make([]*mcp.Root, 0, len(dirs))
-	for _, d := range dirs {
-		roots = append(roots, &mcp.Root{URI: "file://" + d, Name: d})
-	}
-	//lint:ignore SA1019 roots are how a filesystem server learns of approved directories.
-	m.client.AddRoots(roots...)
+	announceRoots(m.client, dirs)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	for name, st := range m.servers {
