@@ -122,7 +122,7 @@ func runStart(ctx context.Context, e env, opts startOptions, f *startFlags, task
 			spec = sess.Model
 		}
 	}
-	provider, err := llm.New(spec, llm.Config{Getenv: e.getenv, ConfigPath: layout.Config})
+	provider, err := llm.New(spec, llm.Config{Getenv: e.getenv, ConfigPath: layout.Config, Keys: settings.Keys, BaseURLs: settings.BaseURLs})
 	if err != nil {
 		return badInput(err) // ErrNoKey included: its message names the variable to set
 	}

@@ -135,7 +135,26 @@ func TestParseSettings(t *testing.T) {
 			t.Errorf("%s: error = %v, want containing %q", name, err, tc.want)
 		}
 	}
-	if s, err := LoadSettings(filepath.Join(t.TempDir(), "absent.json")); err != nil || s != (Settings{}) {
+	if s, err := LoadSettings(filepath.Join(t.TempDir(), "absent.json")); err != nil || s.EscalationTimeout != 0 || s.Keys != nil {
 		t.Errorf("missing file: %+v, %v", s, err)
+	}
+	key := "sk-test-" + strings.Repeat("x", 20) // not a real key
+	body := `{"keys":{"anthropic":"` + key + `"},"baseURLs":{"openai-compatible":"http://127.0.0.1:11434/v1"}}`
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSettings(p); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable keys: %v", err)
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = LoadSettings(p)
+	if err != nil || s.Keys["anthropic"] != key || s.BaseURLs["openai-compatible"] == "" {
+		t.Errorf("keys: %+v %v", s, err)
+	}
+	if _, err := ParseSettings("c.json", []byte(`{"keys":{"antropic":"x"}}`)); err == nil || !strings.Contains(err.Error(), "keys.antropic: unknown field") {
+		t.Errorf("misspelt provider: %v", err)
 	}
 }

@@ -18,9 +18,15 @@ type Settings struct {
 	EscalationTimeout time.Duration
 	// ResultLimit bounds a tool result, in bytes.
 	ResultLimit int
+	// Keys are LLM provider API keys by provider name ("anthropic",
+	// "openai", "openai-compatible"); the environment wins over them.
+	Keys map[string]string
+	// BaseURLs are provider endpoints by provider name.
+	BaseURLs map[string]string
 }
 
-// LoadSettings reads config.json; a missing file is no settings.
+// LoadSettings reads config.json; a missing file is no settings. A file
+// that holds API keys must be readable by its owner only (0600).
 func LoadSettings(path string) (Settings, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -29,7 +35,20 @@ func LoadSettings(path string) (Settings, error) {
 	if err != nil {
 		return Settings{}, err
 	}
-	return ParseSettings(path, data)
+	s, err := ParseSettings(path, data)
+	if err != nil {
+		return Settings{}, err
+	}
+	if len(s.Keys) > 0 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return Settings{}, err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return Settings{}, fmt.Errorf("%s holds API keys but is readable by others (mode %04o); run chmod 600 %s", path, fi.Mode().Perm(), path)
+		}
+	}
+	return s, nil
 }
 
 // ParseSettings validates config.json data strictly: unknown fields are
@@ -41,7 +60,9 @@ func ParseSettings(file string, data []byte) (Settings, error) {
 	}
 	c := &jsondoc.Checker{File: file}
 	var s Settings
-	if c.Object(root, "escalationTimeoutSeconds", "resultLimitBytes") {
+	if c.Object(root, "escalationTimeoutSeconds", "resultLimitBytes", "keys", "baseURLs") {
+		s.Keys = providerMap(c, root.Get("keys"))
+		s.BaseURLs = providerMap(c, root.Get("baseURLs"))
 		if v := root.Get("escalationTimeoutSeconds"); v != nil {
 			if n, ok := integer(c, v, 5, 3600); ok {
 				s.EscalationTimeout = time.Duration(n) * time.Second
@@ -74,4 +95,19 @@ func integer(c *jsondoc.Checker, v *jsondoc.Value, lo, hi int64) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+// providerMap reads {"anthropic": "...", ...}: only known provider names,
+// non-empty strings.
+func providerMap(c *jsondoc.Checker, v *jsondoc.Value) map[string]string {
+	if v == nil || !c.Object(v, "anthropic", "openai", "openai-compatible") {
+		return nil
+	}
+	out := make(map[string]string, len(v.Members))
+	for _, m := range v.Members {
+		if s, ok := c.NonEmptyString(m.Value); ok {
+			out[m.Key] = s
+		}
+	}
+	return out
 }
