@@ -37,15 +37,25 @@ func newAuditCmd(e env) *cobra.Command {
 func newAuditVerifyCmd(e env) *cobra.Command {
 	var head string
 	cmd := &cobra.Command{
-		Use:   "verify FILE",
+		Use:   "verify [FILE]",
 		Short: "Check an audit log's hash chain",
 		Long: "Check that every line of FILE is a complete record carrying the hash of the line before it.\n" +
 			"Prints \"ok: N lines, chain intact\", or the first broken line as \"FILE: line L: reason\".\n" +
 			"The chain cannot show lines cut from the end; --head compares its end with a hash kept elsewhere.\n" +
+			"FILE defaults to <home>/audit.jsonl, the gateway's log.\n" +
 			"Exit status: 0 intact, 1 broken, 2 bad usage or unreadable file.",
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
+			var name string
+			if len(args) == 1 {
+				name = args[0]
+			} else {
+				layout, err := config.Resolve(e.getenv)
+				if err != nil {
+					return badInput(err)
+				}
+				name = layout.AuditLog
+			}
 			f, err := os.Open(name)
 			if err != nil {
 				return badInput(fmt.Errorf("audit verify: %w", err))
@@ -66,6 +76,9 @@ func newAuditVerifyCmd(e env) *cobra.Command {
 				return badInput(fmt.Errorf("audit verify %s: %w", name, err))
 			}
 			fmt.Fprintf(e.stdout, "ok: %d lines, chain intact\n", n)
+			if head == "" {
+				fmt.Fprintln(e.stderr, "note: without --head, an edited last line or lines cut from the end cannot be detected")
+			}
 			return nil
 		},
 	}

@@ -118,7 +118,7 @@ func TestAuditVerify(t *testing.T) {
 		{"bad head", []string{"verify", "--head=xyz", good}, 2, "", "not a hex SHA-256 digest"},
 		{"missing file", []string{"verify", filepath.Join(dir, "nope.jsonl")}, 2, "", "no such file or directory"},
 		{"directory", []string{"verify", dir}, 2, "", "is a directory"},
-		{"no file", []string{"verify"}, 2, "", "accepts 1 arg(s), received 0"},
+		{"no file and no HOME", []string{"verify"}, 2, "", "HOME is not set"},
 		{"no subcommand", nil, 2, "", "audit needs a subcommand"},
 	}
 	for _, tc := range tests {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
@@ -98,6 +99,9 @@ func readCode(e env, inline string, args []string) (string, error) {
 	case inline != "" && len(args) > 0:
 		return "", usageErr("give the code as FILE or with -e, not both")
 	case inline != "":
+		if !utf8.ValidString(inline) {
+			return "", badInput(fmt.Errorf("-e: invalid UTF-8 at byte %d", invalidAt([]byte(inline))))
+		}
 		return inline, nil
 	case len(args) == 0:
 		return "", usageErr("no code: give FILE, - for standard input, or -e CODE")
@@ -116,12 +120,26 @@ func readCode(e env, inline string, args []string) (string, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxCodeSize+1))
 	if err != nil {
-		return "", badInput(fmt.Errorf("read %s: %w", name, err))
+		return "", badInput(err) // *PathError already names the file
 	}
 	if len(data) > maxCodeSize {
 		return "", badInput(fmt.Errorf("%s: more than %d bytes of code", name, maxCodeSize))
 	}
+	if !utf8.Valid(data) {
+		return "", badInput(fmt.Errorf("%s: invalid UTF-8 at byte %d", name, invalidAt(data)))
+	}
 	return string(data), nil
+}
+
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // parseSize reads "128MiB", "64MB", "1GiB", "1048576".

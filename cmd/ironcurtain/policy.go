@@ -174,9 +174,9 @@ func loadEngine(e env, f *policyFlags) (*loaded, error) {
 // not a choice. A sandbox that exists must be a directory.
 func checkSandbox(sandbox string, l config.Layout) error {
 	sb := resource.Path(sandbox)
-	for _, p := range []string{l.UserHome, l.Home} {
+	for _, p := range append([]string{l.UserHome}, l.Protected()...) {
 		if resource.Path(p).Within(sb) {
-			return badInput(fmt.Errorf("sandbox %s contains %s; choose a directory inside it instead", sandbox, p))
+			return badInput(fmt.Errorf("sandbox %s contains %s, which the sandbox must never expose; choose another directory", sandbox, p))
 		}
 	}
 	if fi, err := os.Stat(sandbox); err == nil && !fi.IsDir() {

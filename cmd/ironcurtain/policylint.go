@@ -36,8 +36,12 @@ func newPolicyLintCmd(e env) *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			builtin := false
 			if dir == "" {
 				dir = layout.PolicyDir
+				if _, err := os.Stat(filepath.Join(dir, "compiled-policy.json")); errors.Is(err, fs.ErrNotExist) {
+					builtin = true // lint what check, test and the gateway would use
+				}
 			}
 			if dir, err = absPath(dir); err != nil {
 				return err
@@ -45,11 +49,19 @@ func newPolicyLintCmd(e env) *cobra.Command {
 			if annFile, err = absPath(annFile); err != nil {
 				return err
 			}
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			if st, err := os.Stat(dir); !builtin && (err != nil || !st.IsDir()) {
 				return badInput(fmt.Errorf("policy directory %s: not found", dir))
 			}
 			var findings []policylint.Finding
-			pol, ann, annPath, err := loadDir(dir, annFile)
+			var pol *policy.Policy
+			var ann *policy.Annotations
+			annPath := annFile
+			if builtin {
+				pol, ann, err = loadBuiltin(annFile)
+				dir = ""
+			} else {
+				pol, ann, annPath, err = loadDir(dir, annFile)
+			}
 			if err != nil {
 				var je jsondoc.Errors
 				if !errors.As(err, &je) {

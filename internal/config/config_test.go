@@ -19,6 +19,7 @@ func TestResolve(t *testing.T) {
 		Home: "/home/u/.ironcurtain", UserHome: "/home/u", Sandbox: "/home/u/.ironcurtain/sandbox",
 		PolicyDir: "/home/u/.ironcurtain/generated", Servers: "/home/u/.ironcurtain/mcp-servers.json",
 		AuditLog: "/home/u/.ironcurtain/audit.jsonl", Config: "/home/u/.ironcurtain/config.json",
+		Sessions: "/home/u/.ironcurtain/sessions",
 	}
 	if l != want {
 		t.Errorf("Resolve = %+v, want %+v", l, want)

@@ -15,6 +15,7 @@ type Layout struct {
 	Servers   string // <home>/mcp-servers.json
 	AuditLog  string // <home>/audit.jsonl
 	Config    string // <home>/config.json
+	Sessions  string // <home>/sessions: per-session audit logs and escalations
 }
 
 // Resolve computes the layout from environment lookups (os.Getenv in
@@ -46,6 +47,7 @@ func Resolve(getenv func(string) string) (Layout, error) {
 		Servers:   filepath.Join(home, "mcp-servers.json"),
 		AuditLog:  filepath.Join(home, "audit.jsonl"),
 		Config:    filepath.Join(home, "config.json"),
+		Sessions:  filepath.Join(home, "sessions"),
 	}, nil
 }
 
@@ -53,7 +55,11 @@ func Resolve(getenv func(string) string) (Layout, error) {
 // (the sandbox inside it is exempted by the engine), plus the policy
 // directory, server config and audit log wherever they were moved to.
 func (l Layout) Protected(extra ...string) []string {
-	out := []string{l.Home, l.PolicyDir, l.Servers, l.AuditLog, l.Config}
+	// The sessions directory is listed on its own: a sandbox inside the
+	// home is exempt from the home's protection, but a sandbox set to the
+	// sessions directory must still not reach other sessions' audit logs
+	// and escalation answers (a session's own sandbox, deeper inside, is).
+	out := []string{l.Home, l.PolicyDir, l.Servers, l.AuditLog, l.Config, l.Sessions}
 	for _, p := range extra {
 		if p != "" {
 			out = append(out, p)

@@ -3,6 +3,7 @@ package escalate
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -113,7 +114,12 @@ func constraintFor(v policy.RoleValue) (constraint, error) {
 		if v.Value == "" || v.Value[0] != '/' || filepath.Clean(v.Value) != v.Value {
 			return c, fmt.Errorf("value %q is not a canonical path", v.Value)
 		}
+		// A file stands for its directory; a directory (list_directory ~)
+		// stands for itself, never its parent (which would be /home).
 		dir := filepath.Dir(v.Value)
+		if fi, err := os.Stat(v.Value); err == nil && fi.IsDir() {
+			dir = v.Value
+		}
 		if dir == "/" {
 			// Every path is within "/": approving /x must not approve the
 			// whole filesystem.

@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -138,7 +139,7 @@ func TestWhitelistRefusesEntryWithoutConstraints(t *testing.T) {
 			Values: []policy.RoleValue{rv(policy.RoleWriteHistory, "p", "/h/repo", ""), rv(policy.RoleDeleteHistory, "p", "/h/repo", "")}}, "history roles never are"},
 		{"opaque role", Request{Server: "git", Tool: "c", EscalatedRoles: []policy.Role{policy.RoleCommitMessage},
 			Values: []policy.RoleValue{rv(policy.RoleCommitMessage, "m", "hi", "")}}, "nothing to build"},
-		{"file directly under root", Request{Server: "fs", Tool: "w", EscalatedRoles: wp, Values: []policy.RoleValue{rv(policy.RoleWritePath, "p", "/etc", "")}}, "directory is everything"},
+		{"file directly under root", Request{Server: "fs", Tool: "w", EscalatedRoles: wp, Values: []policy.RoleValue{rv(policy.RoleWritePath, "p", "/ironcurtain-no-such-file", "")}}, "directory is everything"},
 		{"relative path", Request{Server: "fs", Tool: "w", EscalatedRoles: wp, Values: []policy.RoleValue{rv(policy.RoleWritePath, "p", "h/a", "")}}, "not a canonical path"},
 		{"unclean path", Request{Server: "fs", Tool: "w", EscalatedRoles: wp, Values: []policy.RoleValue{rv(policy.RoleWritePath, "p", "/h/../etc/a", "")}}, "not a canonical path"},
 		{"url without host", Request{Server: "f", Tool: "g", EscalatedRoles: fetch, Values: []policy.RoleValue{rv(policy.RoleFetchURL, "u", "https://x/", "")}}, "no host"},
@@ -197,4 +198,26 @@ func TestWhitelistConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestWhitelistDirectoryStandsForItself: approving a listing of a directory
+// allows that directory, not its parent (~ must not become /home).
+func TestWhitelistDirectoryStandsForItself(t *testing.T) {
+	dir := t.TempDir()
+	b := newBroker(t, Config{})
+	req := Request{Server: "fs", Tool: "list", EscalatedRoles: []policy.Role{policy.RoleReadPath},
+		Values: []policy.RoleValue{{Role: policy.RoleReadPath, Arg: "path", Value: dir}}}
+	if _, err := b.AddWhitelist(req); err != nil {
+		t.Fatal(err)
+	}
+	inside := policy.Decision{Verdict: policy.Escalate, EscalatedRoles: []policy.Role{policy.RoleReadPath},
+		Values: []policy.RoleValue{{Role: policy.RoleReadPath, Arg: "path", Value: dir + "/sub"}}}
+	if _, ok := b.Whitelisted("fs", "list", inside); !ok {
+		t.Error("a path inside the approved directory is not whitelisted")
+	}
+	sibling := inside
+	sibling.Values = []policy.RoleValue{{Role: policy.RoleReadPath, Arg: "path", Value: filepath.Dir(dir) + "/other"}}
+	if _, ok := b.Whitelisted("fs", "list", sibling); ok {
+		t.Error("a sibling of the approved directory is whitelisted")
+	}
 }

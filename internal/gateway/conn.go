@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,6 +66,12 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.reject(jsonrpc.CodeParseError, "malformed JSON-RPC message")
 			continue
 		}
+		if r, ok := msg.(*jsonrpc.Response); ok && r.Result == nil && r.Error == nil {
+			// Neither a request (no method) nor a response: the SDK would
+			// drop it silently and the client would wait forever.
+			c.rejectID(r.ID.Raw(), jsonrpc.CodeInvalidRequest, "invalid request: no method")
+			continue
+		}
 		return msg, nil
 	}
 }
@@ -105,6 +112,18 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// rejectID answers an invalid message whose id is known.
+func (c *lineConn) rejectID(id any, code int64, msg string) {
+	idJSON, err := json.Marshal(id)
+	if err != nil {
+		idJSON = []byte("null")
+	}
+	resp := fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"error":{"code":%d,"message":%q}}`+"\n", idJSON, code, msg)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, _ = io.WriteString(c.w, resp)
 }
 
 // reject answers a message that could not be read. Its id is unknown, so

@@ -62,6 +62,15 @@ func TestServeHTTP(t *testing.T) {
 	if err != nil || res.IsError || !strings.Contains(text(t, res), "h.txt") {
 		t.Fatalf("echo over HTTP: %v %+v", err, res)
 	}
+	// A request from a web page's origin is refused.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	req.Header.Set("Origin", "http://evil.example")
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-origin request: %v %v, want 403", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	// An oversized request body is refused, and the server keeps serving.
 	resp, err := http.Post("http://"+addr, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"x":"`+strings.Repeat("a", MaxMessageSize)+`"}}`))
 	if err == nil {

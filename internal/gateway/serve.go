@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -146,6 +147,13 @@ func ServeHTTP(ctx context.Context, srv *mcp.Server, addr string, ready func(net
 	}
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A web page the user visits can send requests to loopback; MCP
+		// requires servers to check Origin. Only the gateway's own origin
+		// (or none: a non-browser client) may call.
+		if o := r.Header.Get("Origin"); o != "" && !sameLoopbackOrigin(o, r.Host) {
+			http.Error(w, "forbidden origin", http.StatusForbidden)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxMessageSize)
 		h.ServeHTTP(w, r)
 	})
@@ -168,4 +176,19 @@ func ServeHTTP(ctx context.Context, srv *mcp.Server, addr string, ready func(net
 		return err
 	}
 	return ctx.Err()
+}
+
+// sameLoopbackOrigin accepts an Origin that names the host the request was
+// sent to, on loopback.
+func sameLoopbackOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if u.Host != host {
+		return false
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
 }

@@ -64,6 +64,7 @@ func TestServeSurvivesBadInput(t *testing.T) {
 		{"invalid utf8", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"\xff\"}", -32700},
 		{"oversized", `{"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"x":"` + strings.Repeat("a", MaxMessageSize) + `"}}`, -32600},
 		{"unknown method", `{"jsonrpc":"2.0","id":5,"method":"no/such/method"}`, -32601},
+		{"no method", `{"jsonrpc":"2.0","id":6}`, -32600},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
