@@ -34,7 +34,7 @@ func newExecCodeCmd(e env) *cobra.Command {
 	var f policyFlags
 	var inline string
 	var timeout time.Duration
-	var memory string
+	var memory, maxResult string
 	cmd := &cobra.Command{
 		Use:   "exec-code [FILE | -] [-e CODE]",
 		Short: "Run agent-style TypeScript in the sandbox under the policy and print what happened",
@@ -53,6 +53,10 @@ func newExecCodeCmd(e env) *cobra.Command {
 			if err != nil {
 				return usageErr("--memory-limit %q: %v", memory, err)
 			}
+			resultBytes, err := parseSize(maxResult)
+			if err != nil || resultBytes > 64<<20 {
+				return usageErr("--max-result %q: want a size from 1MiB to 64MiB", maxResult)
+			}
 			if timeout < 100*time.Millisecond || timeout > time.Hour {
 				return usageErr("--timeout %v is outside 100ms..1h", timeout)
 			}
@@ -66,7 +70,7 @@ func newExecCodeCmd(e env) *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			res, err := codemode.Exec(ctx, rt.codeConfig(runnerproto.Limits{MemoryBytes: memBytes, TimeoutMillis: timeout.Milliseconds()}), code)
+			res, err := codemode.Exec(ctx, rt.codeConfig(runnerproto.Limits{MemoryBytes: memBytes, TimeoutMillis: timeout.Milliseconds(), MaxResult: int(resultBytes)}), code)
 			if err != nil {
 				return fmt.Errorf("code runner: %w", err)
 			}
@@ -91,6 +95,7 @@ func newExecCodeCmd(e env) *cobra.Command {
 	cmd.Flags().StringVarP(&inline, "eval", "e", "", "the code to run, instead of FILE")
 	cmd.Flags().DurationVar(&timeout, "timeout", 60*time.Second, "wall-clock limit; the worker is killed when it passes")
 	cmd.Flags().StringVar(&memory, "memory-limit", "128MiB", "JS heap limit (e.g. 64MiB, 1GiB)")
+	cmd.Flags().StringVar(&maxResult, "max-result", "1MiB", "largest returned value, as JSON (1MiB..64MiB)")
 	return cmd
 }
 
