@@ -161,6 +161,10 @@ func runCompilePolicy(cmd *cobra.Command, e env, f compileFlags) error {
 	} else if err != nil {
 		return badInput(err)
 	}
+	lists, err := readOptional(filepath.Join(outDir, compile.ListsFile))
+	if err != nil {
+		return badInput(err)
+	}
 	if err := os.MkdirAll(layout.PolicyDir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", layout.PolicyDir, err)
 	}
@@ -176,7 +180,7 @@ func runCompilePolicy(cmd *cobra.Command, e env, f compileFlags) error {
 	res, err := compile.Run(ctx, compile.Config{
 		Provider: provider, Constitution: constitution, Annotations: ann, Servers: servers,
 		Home: layout.UserHome, Sandbox: layout.Sandbox, Protected: layout.Protected(outDir),
-		MaxConcurrent: f.concurrent, Cache: cache, Log: logFile,
+		MaxConcurrent: f.concurrent, Cache: cache, Lists: lists, Log: logFile,
 		Progress: func(p compile.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -205,6 +209,15 @@ func runCompilePolicy(cmd *cobra.Command, e env, f compileFlags) error {
 		fmt.Fprintf(e.stderr, "deployed with failing scenarios, recorded in %s\n", filepath.Join(outDir, compile.FailuresFile))
 	}
 	return nil
+}
+
+// readOptional reads a file that may be absent (nil, nil).
+func readOptional(name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
 }
 
 func loadCompileAnnotations(layout config.Layout) (*policy.Annotations, string, error) {
@@ -262,7 +275,7 @@ func printPolicyDiff(e env, layout config.Layout, ann *policy.Annotations, dir s
 	if _, err := os.Stat(oldFile); err != nil {
 		return
 	}
-	lists := filepath.Join(dir, "dynamic-lists.json")
+	lists := filepath.Join(dir, compile.ListsFile)
 	if _, err := os.Stat(lists); err != nil {
 		lists = ""
 	}
@@ -271,7 +284,7 @@ func printPolicyDiff(e env, layout config.Layout, ann *policy.Annotations, dir s
 		fmt.Fprintf(e.stderr, "deployed policy does not load, no diff: %s\n", oneLine(err.Error()))
 		return
 	}
-	newPol, err := policy.ParsePolicy(compile.PolicyFile, art.Policy, "", nil)
+	newPol, err := policy.ParsePolicy(compile.PolicyFile, art.Policy, compile.ListsFile, art.Lists)
 	if err != nil {
 		return // Render validated it
 	}

@@ -29,6 +29,6 @@ func newRootCmd(e env) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(newPolicyCmd(e), newGatewayCmd(e), newServeMCPCmd(e), newAuditCmd(e), newEscalationsCmd(e),
 		newDoctorCmd(e), newCageProbeCmd(e), newExecCodeCmd(e), newWorkerCmd(e), newStartCmd(e),
-		newAnnotateToolsCmd(e), newCompilePolicyCmd(e))
+		newAnnotateToolsCmd(e), newCompilePolicyCmd(e), newRefreshListsCmd(e), newCustomizePolicyCmd(e))
 	return root
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/ironcurtain/ironcurtain-go/internal/policy"
 	"github.com/ironcurtain/ironcurtain-go/internal/scenario"
@@ -27,6 +29,9 @@ type cacheEntry struct {
 	InputHash string     `json:"inputHash"`
 	Rules     []Rule     `json:"rules"`
 	Scenarios []Scenario `json:"scenarios"`
+	// ListDefinitions travel with the rules that use them; their values
+	// live in dynamic-lists.json, where the user may edit them.
+	ListDefinitions []ListDefinition `json:"listDefinitions,omitempty"`
 }
 
 type cacheDoc struct {
@@ -59,6 +64,7 @@ func parseCache(data []byte) (*cacheDoc, error) {
 // Artifacts are the rendered files of a result.
 type Artifacts struct {
 	Policy, Scenarios, Cache []byte
+	Lists                    []byte // dynamic-lists.json; nil when no rule uses a list
 	Failures                 []byte // nil when every server verified
 }
 
@@ -68,6 +74,9 @@ func (r *Result) Render() (*Artifacts, error) {
 	var rules []Rule
 	var scs []Scenario
 	var fails []Failure
+	var defs []ListDefinition
+	lists := map[string]*ListEntry{}
+	owner := map[string]string{}
 	cache := cacheDoc{Version: cacheVersion, Servers: map[string]*cacheEntry{}}
 	hashes := []string{promptVersion}
 	for _, s := range r.Servers {
@@ -77,7 +86,21 @@ func (r *Result) Render() (*Artifacts, error) {
 		if s.Err != "" {
 			fails = append(fails, Failure{Server: s.Server, Reason: s.Err})
 		}
-		cache.Servers[s.Server] = &cacheEntry{InputHash: s.InputHash, Rules: s.Rules, Scenarios: s.Scenarios}
+		for _, d := range s.ListDefinitions {
+			if first, dup := owner[d.Name]; dup {
+				i := slices.IndexFunc(defs, func(x ListDefinition) bool { return x.Name == d.Name })
+				if defs[i] != d {
+					return nil, fmt.Errorf("compile: servers %s and %s define list %q differently", first, s.Server, d.Name)
+				}
+				continue
+			}
+			owner[d.Name] = s.Server
+			defs = append(defs, d)
+			if e := s.Lists[d.Name]; e != nil {
+				lists[d.Name] = e
+			}
+		}
+		cache.Servers[s.Server] = &cacheEntry{InputHash: s.InputHash, Rules: s.Rules, Scenarios: s.Scenarios, ListDefinitions: s.ListDefinitions}
 		hashes = append(hashes, s.Server, s.InputHash)
 	}
 	if rules == nil {
@@ -90,12 +113,18 @@ func (r *Result) Render() (*Artifacts, error) {
 	a := &Artifacts{}
 	var err error
 	if a.Policy, err = marshal(struct {
-		GeneratedAt      string `json:"generatedAt"`
-		ConstitutionHash string `json:"constitutionHash"`
-		InputHash        string `json:"inputHash"`
-		Rules            []Rule `json:"rules"`
-	}{r.GeneratedAt, r.ConstitutionHash, inputHash, rules}); err != nil {
+		GeneratedAt      string           `json:"generatedAt"`
+		ConstitutionHash string           `json:"constitutionHash"`
+		InputHash        string           `json:"inputHash"`
+		Rules            []Rule           `json:"rules"`
+		ListDefinitions  []ListDefinition `json:"listDefinitions,omitempty"`
+	}{r.GeneratedAt, r.ConstitutionHash, inputHash, rules, defs}); err != nil {
 		return nil, err
+	}
+	if len(defs) > 0 {
+		if a.Lists, err = listsBytes(r.GeneratedAt, defs, lists); err != nil {
+			return nil, err
+		}
 	}
 	if a.Scenarios, err = marshal(struct {
 		GeneratedAt      string     `json:"generatedAt"`
@@ -116,13 +145,26 @@ func (r *Result) Render() (*Artifacts, error) {
 			return nil, err
 		}
 	}
-	if _, err := policy.ParsePolicy(PolicyFile, a.Policy, "", nil); err != nil {
+	if err := a.checkPolicy(); err != nil {
 		return nil, fmt.Errorf("compile: merged policy is invalid: %w", err)
 	}
 	if _, err := scenario.Parse(ScenarioFile, a.Scenarios); err != nil {
 		return nil, fmt.Errorf("compile: merged scenarios are invalid: %w", err)
 	}
 	return a, nil
+}
+
+// checkPolicy loads the policy as the engine will: with its lists, and
+// with every @list defined (a reference to nothing is a compiler bug).
+func (a *Artifacts) checkPolicy() error {
+	pol, err := policy.ParsePolicy(PolicyFile, a.Policy, ListsFile, a.Lists)
+	if err != nil {
+		return err
+	}
+	if len(pol.Warnings) > 0 {
+		return errors.New(strings.Join(pol.Warnings, "; "))
+	}
+	return nil
 }
 
 func marshal(v any) ([]byte, error) {
@@ -141,7 +183,7 @@ func Deploy(dir string, a *Artifacts, acceptFailures bool) error {
 	if a.Failures != nil && !acceptFailures {
 		return errors.New("compile: refusing to deploy a policy that did not verify")
 	}
-	if _, err := policy.ParsePolicy(PolicyFile, a.Policy, "", nil); err != nil {
+	if err := a.checkPolicy(); err != nil {
 		return fmt.Errorf("refusing to deploy: %w", err)
 	}
 	if _, err := scenario.Parse(ScenarioFile, a.Scenarios); err != nil {
@@ -154,6 +196,12 @@ func Deploy(dir string, a *Artifacts, acceptFailures bool) error {
 		name string
 		data []byte
 	}{{PolicyFile, a.Policy}, {ScenarioFile, a.Scenarios}, {CacheFile, a.Cache}}
+	if a.Lists != nil {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{ListsFile, a.Lists})
+	}
 	if a.Failures != nil {
 		files = append(files, struct {
 			name string
@@ -207,4 +255,25 @@ func writeTemp(dir, name string, data []byte) (string, error) {
 		return "", fmt.Errorf("deploy %s: %w", name, err)
 	}
 	return tmp, nil
+}
+
+// DeployLists replaces dir's dynamic-lists.json with lists, atomically,
+// after checking that the deployed policy policyData loads with them.
+func DeployLists(dir string, policyData, lists []byte) error {
+	a := &Artifacts{Policy: policyData, Lists: lists}
+	if lists == nil {
+		return errors.New("refusing to deploy: no lists")
+	}
+	if err := a.checkPolicy(); err != nil {
+		return fmt.Errorf("refusing to deploy: %w", err)
+	}
+	tmp, err := writeTemp(dir, ListsFile, lists)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, ListsFile)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("deploy %s: %w", ListsFile, err)
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ type shared struct {
 	cfg   *Config
 	sem   chan struct{} // bounds concurrent model requests
 	logMu sync.Mutex    // guards cfg.Log
+	prior *listsDoc     // the deployed lists; read-only
 }
 
 // asker makes one server's model requests and counts them.

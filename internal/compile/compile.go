@@ -44,6 +44,10 @@ type Config struct {
 	MaxConcurrent int
 	// Cache is the deployed compile-cache.json, or nil.
 	Cache []byte
+	// Lists is the deployed dynamic-lists.json, or nil: values whose
+	// definition is unchanged are reused, and manual additions and
+	// removals are carried over.
+	Lists []byte
 	// Log receives one JSON line per model request; nil discards them.
 	Log io.Writer
 	// Progress, if not nil, is told about each stage of each server. It is
@@ -56,7 +60,7 @@ type Config struct {
 // Progress is one server's state.
 type Progress struct {
 	Server  string
-	Stage   string // rules, scenarios, verify, judge, patch, cached, done, failed
+	Stage   string // rules, lists, scenarios, verify, judge, patch, cached, done, failed
 	Round   int
 	Passing int
 	Total   int
@@ -69,12 +73,15 @@ type ServerResult struct {
 	InputHash string
 	Rules     []Rule
 	Scenarios []Scenario // handwritten, then generated
-	Failures  []Failure
-	Err       string // set when no rules or scenarios could be produced
-	Cached    bool   // taken from the cache without a model call
-	Rounds    int    // judge rounds used
-	Calls     int
-	Usage     llm.Usage
+	// ListDefinitions are the @lists the rules use; Lists their values.
+	ListDefinitions []ListDefinition
+	Lists           map[string]*ListEntry
+	Failures        []Failure
+	Err             string // set when no rules or scenarios could be produced
+	Cached          bool   // taken from the cache without a model call
+	Rounds          int    // judge rounds used
+	Calls           int
+	Usage           llm.Usage
 }
 
 // Verified reports whether every scenario passed on the real engine.
@@ -130,6 +137,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
+	prior, err := parseListsDoc(cfg.Lists)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
 	annotated := map[string]bool{}
 	for _, t := range cfg.Annotations.Tools() {
 		annotated[t.Server] = true
@@ -143,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 
-	sh := &shared{cfg: &cfg, sem: make(chan struct{}, cfg.MaxConcurrent)}
+	sh := &shared{cfg: &cfg, sem: make(chan struct{}, cfg.MaxConcurrent), prior: prior}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make([]*ServerResult, len(servers))
@@ -163,7 +174,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	for name, ce := range cache.Servers {
 		if annotated[name] && !slices.Contains(servers, name) {
-			results = append(results, &ServerResult{Server: name, InputHash: ce.InputHash, Rules: ce.Rules, Scenarios: ce.Scenarios, Cached: true})
+			carried := &ServerResult{Server: name, InputHash: ce.InputHash, Rules: ce.Rules, Scenarios: ce.Scenarios, Cached: true,
+				ListDefinitions: ce.ListDefinitions, Lists: map[string]*ListEntry{}}
+			for _, d := range ce.ListDefinitions {
+				if e := prior.Lists[d.Name]; e != nil {
+					carried.Lists[d.Name] = normalized(e)
+				}
+			}
+			results = append(results, carried)
 		}
 	}
 	slices.SortFunc(results, func(a, b *ServerResult) int { return strings.Compare(a.Server, b.Server) })
@@ -198,9 +216,21 @@ func serverAnnotations(ann *policy.Annotations, server string) []map[string]any 
 	return out
 }
 
-// engine builds the verifying engine for one server's rules.
-func (sh *shared) engine(server string, rules []Rule) (*policy.Engine, error) {
-	pol, err := checkRules(server, rules)
+// engine builds the verifying engine for one server's rules, with the
+// resolved values of its lists.
+func (sh *shared) engine(server string, rules []Rule, defs []ListDefinition, lists map[string]*ListEntry) (*policy.Engine, error) {
+	if _, err := checkRules(server, rules, defs); err != nil {
+		return nil, err
+	}
+	doc, err := policyDoc(rules)
+	if err != nil {
+		return nil, err
+	}
+	ld, err := listsBytes("", defs, lists)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.ParsePolicy("rules", doc, ListsFile, ld)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +258,16 @@ func (sh *shared) compileServer(ctx context.Context, name string, cached *cacheE
 	defer func() { res.Calls, res.Usage = a.calls, a.usage }()
 
 	if cached != nil && cached.InputHash == res.InputHash {
-		if eng, err := sh.engine(name, cached.Rules); err == nil {
+		// Lists whose definition is unchanged come from the deployed file;
+		// a missing one costs a model call, not the whole server.
+		lists, err := a.resolveLists(ctx, cached.ListDefinitions, sh.prior, false)
+		if err != nil {
+			return res, failed(sh, a, res, err)
+		}
+		if eng, err := sh.engine(name, cached.Rules, cached.ListDefinitions, lists); err == nil {
 			if fails, _, err := verify(eng, name, cached.Scenarios, cached.Rules); err == nil && len(fails) == 0 {
-				res.Rules, res.Scenarios, res.Cached = cached.Rules, cached.Scenarios, true
+				res.Rules, res.Scenarios, res.Cached = cached.Rules, cached.Scenarios, a.calls == 0
+				res.ListDefinitions, res.Lists = cached.ListDefinitions, lists
 				sh.progress(a, "cached", 0, len(cached.Scenarios), len(cached.Scenarios))
 				return res, nil
 			}
@@ -241,9 +278,15 @@ func (sh *shared) compileServer(ctx context.Context, name string, cached *cacheE
 	sh.progress(a, "rules", 0, 0, 0)
 	if err := a.ask(ctx, "compile-rules", rulesSystem, user, rulesTool().tool(), func(raw json.RawMessage) error {
 		var perr error
-		res.Rules, perr = parseRules(name, raw)
+		res.Rules, res.ListDefinitions, perr = parseRules(name, raw)
 		return perr
 	}); err != nil {
+		return res, failed(sh, a, res, err)
+	}
+	if len(res.ListDefinitions) > 0 {
+		sh.progress(a, "lists", 0, 0, 0)
+	}
+	if res.Lists, err = a.resolveLists(ctx, res.ListDefinitions, sh.prior, false); err != nil {
 		return res, failed(sh, a, res, err)
 	}
 	sh.progress(a, "scenarios", 0, 0, 0)
@@ -275,7 +318,7 @@ func failed(sh *shared, a *asker, res *ServerResult, err error) error {
 func (sh *shared) repair(ctx context.Context, a *asker, res *ServerResult) error {
 	cfg := sh.cfg
 	for round := 0; ; round++ {
-		eng, err := sh.engine(res.Server, res.Rules)
+		eng, err := sh.engine(res.Server, res.Rules, res.ListDefinitions, res.Lists)
 		if err != nil {
 			return fmt.Errorf("compile: %s: validated rules no longer load: %w", res.Server, err)
 		}
@@ -318,7 +361,7 @@ func (sh *shared) repair(ctx context.Context, a *asker, res *ServerResult) error
 		}
 		sh.progress(a, "patch", round+1, passing, len(res.Scenarios))
 		err = a.ask(ctx, "patch-rules", patchSystem, patchMessage(cfg.Constitution, res.Rules, blamed), patchTool().tool(), func(raw json.RawMessage) error {
-			patched, perr := parsePatch(res.Server, res.Rules, raw)
+			patched, perr := parsePatch(res.Server, res.Rules, res.ListDefinitions, raw)
 			if perr == nil {
 				res.Rules = patched
 			}

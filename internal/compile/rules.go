@@ -72,9 +72,10 @@ func policyDoc(rules []Rule) ([]byte, error) {
 	}{rules}, "", "  ")
 }
 
-// checkRules validates rules as the engine would load them. A warning
-// (an @list reference) is an error here: this pipeline resolves no lists.
-func checkRules(server string, rules []Rule) (*policy.Policy, error) {
+// checkRules validates rules as the engine would load them, with the
+// lists defs may define (values not yet known). A warning (a reference to
+// a list that is not defined) is an error here.
+func checkRules(server string, rules []Rule, defs []ListDefinition) (*policy.Policy, error) {
 	if len(rules) == 0 {
 		return nil, errors.New("no rules: give at least one rule")
 	}
@@ -87,28 +88,36 @@ func checkRules(server string, rules []Rule) (*policy.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol, err := policy.ParsePolicy("rules", doc, "", nil)
+	lists, err := listsBytes("", defs, nil)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.ParsePolicy("rules", doc, ListsFile, lists)
 	if err != nil {
 		return nil, err
 	}
 	if len(pol.Warnings) > 0 {
-		return nil, fmt.Errorf("%s (dynamic @lists are not available: name values directly)", strings.Join(pol.Warnings, "; "))
+		return nil, fmt.Errorf("%s (define every one of your @lists in listDefinitions)", strings.Join(pol.Warnings, "; "))
 	}
 	return pol, nil
 }
 
 // parseRules reads a submit_rules answer for server.
-func parseRules(server string, raw json.RawMessage) ([]Rule, error) {
+func parseRules(server string, raw json.RawMessage) ([]Rule, []ListDefinition, error) {
 	var ans struct {
-		Rules []Rule `json:"rules"`
+		Rules []Rule           `json:"rules"`
+		Defs  []ListDefinition `json:"listDefinitions"`
 	}
 	if err := decodeStrict(raw, &ans); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := checkRules(server, ans.Rules); err != nil {
-		return nil, err
+	if err := checkListDefs(ans.Defs); err != nil {
+		return nil, nil, err
 	}
-	return ans.Rules, nil
+	if _, err := checkRules(server, ans.Rules, ans.Defs); err != nil {
+		return nil, nil, err
+	}
+	return ans.Rules, ans.Defs, nil
 }
 
 // PatchOp is one point fix to a rule list.
@@ -123,7 +132,7 @@ type PatchOp struct {
 // the first op that does not fit; the input is not modified. An added rule
 // goes after the rule named After, or first when After is empty: first
 // match wins, and a fix usually has to come before the rule it corrects.
-func applyPatch(server string, rules []Rule, ops []PatchOp) ([]Rule, error) {
+func applyPatch(server string, rules []Rule, defs []ListDefinition, ops []PatchOp) ([]Rule, error) {
 	out := slices.Clone(rules)
 	find := func(name string) int { return slices.IndexFunc(out, func(r Rule) bool { return r.Name == name }) }
 	for i, op := range ops {
@@ -161,14 +170,14 @@ func applyPatch(server string, rules []Rule, ops []PatchOp) ([]Rule, error) {
 			return nil, fmt.Errorf("operations[%d]: unknown op %q (want update, add or delete)", i, op.Op)
 		}
 	}
-	if _, err := checkRules(server, out); err != nil {
+	if _, err := checkRules(server, out, defs); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // parsePatch reads a submit_patch answer and applies it.
-func parsePatch(server string, rules []Rule, raw json.RawMessage) ([]Rule, error) {
+func parsePatch(server string, rules []Rule, defs []ListDefinition, raw json.RawMessage) ([]Rule, error) {
 	var ans struct {
 		Operations []PatchOp `json:"operations"`
 	}
@@ -178,5 +187,5 @@ func parsePatch(server string, rules []Rule, raw json.RawMessage) ([]Rule, error
 	if len(ans.Operations) == 0 {
 		return nil, errors.New("no operations")
 	}
-	return applyPatch(server, rules, ans.Operations)
+	return applyPatch(server, rules, defs, ans.Operations)
 }

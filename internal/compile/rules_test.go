@@ -41,7 +41,7 @@ func TestApplyPatch(t *testing.T) {
 		{[]PatchOp{{Op: "delete", Name: "allow-read-docs"}, {Op: "delete", Name: "escalate-writes"}}, "no rules", true},
 		{[]PatchOp{{Op: "rename", Name: "x"}}, "unknown op", true},
 	} {
-		got, err := applyPatch("fs", []Rule{read, esc}, tc.ops)
+		got, err := applyPatch("fs", []Rule{read, esc}, nil, tc.ops)
 		switch {
 		case tc.wantErr && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("applyPatch(%+v) = %v, want an error containing %q", tc.ops, err, tc.want)
@@ -52,7 +52,7 @@ func TestApplyPatch(t *testing.T) {
 }
 
 func TestScopeForcesServer(t *testing.T) {
-	rules, err := parseRules("fs", json.RawMessage(`{"rules":[`+strings.Replace(ruleRead, `"tool"`, `"server":["git"],"tool"`, 1)+`]}`))
+	rules, _, err := parseRules("fs", json.RawMessage(`{"rules":[`+strings.Replace(ruleRead, `"tool"`, `"server":["git"],"tool"`, 1)+`]}`))
 	if err != nil || !strings.Contains(string(rules[0].If), `"server":["fs"]`) {
 		t.Errorf("parseRules(server git) = %s, %v, want server forced to fs", rules[0].If, err)
 	}
@@ -64,10 +64,10 @@ func TestParseRejects(t *testing.T) {
 		err  func() error
 		want string
 	}{
-		{"string input", func() error { _, err := parseRules("fs", json.RawMessage(`"{oops"`)); return err }, "not valid JSON"},
-		{"unknown field", func() error { _, err := parseRules("fs", json.RawMessage(`{"rules":[],"x":1}`)); return err }, "unknown field"},
+		{"string input", func() error { _, _, err := parseRules("fs", json.RawMessage(`"{oops"`)); return err }, "not valid JSON"},
+		{"unknown field", func() error { _, _, err := parseRules("fs", json.RawMessage(`{"rules":[],"x":1}`)); return err }, "unknown field"},
 		{"list reference", func() error {
-			_, err := parseRules("fs", json.RawMessage(`{"rules":[`+strings.Replace(ruleEscalate, `"tool":["write_file","move_file"]`, `"domains":{"roles":["fetch-url"],"allowed":["@news"]}`, 1)+`]}`))
+			_, _, err := parseRules("fs", json.RawMessage(`{"rules":[`+strings.Replace(ruleEscalate, `"tool":["write_file","move_file"]`, `"domains":{"roles":["fetch-url"],"allowed":["@news"]}`, 1)+`]}`))
 			return err
 		}, "@lists"},
 		{"other server scenario", func() error {
@@ -86,7 +86,7 @@ func TestParseRejects(t *testing.T) {
 			_, err := parseVerdicts(1, json.RawMessage(`{"verdicts":[{"index":0,"blame":"scenario","explanation":""}]}`))
 			return err
 		}, "correctedDecision"},
-		{"empty patch", func() error { _, err := parsePatch("fs", nil, json.RawMessage(`{"operations":[]}`)); return err }, "no operations"},
+		{"empty patch", func() error { _, err := parsePatch("fs", nil, nil, json.RawMessage(`{"operations":[]}`)); return err }, "no operations"},
 	} {
 		if err := tc.err(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tc.name, err, tc.want)
