@@ -72,3 +72,16 @@ func TestExecCode(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"128MiB": 128 << 20, "64mib": 64 << 20, "1GiB": 1 << 30, "2M": 2 << 20, "1048576": 1 << 20, "3MB": 3e6, " 16MiB ": 16 << 20} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "lots", "-5MiB", "0", "1KiB", "100GiB", "MiB"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) succeeded", in)
+		}
+	}
+}
