@@ -184,14 +184,14 @@ func runCompilePolicy(cmd *cobra.Command, e env, f compileFlags) error {
 		Progress: func(p compile.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(e.stderr, "%s: %s (round %d, %d/%d scenarios passing, %d+%d tokens)\n",
-				oneLine(p.Server), p.Stage, p.Round, p.Passing, p.Total, p.Usage.InputTokens, p.Usage.OutputTokens)
+			fmt.Fprintf(e.stderr, "%s: %s (round %d, %d/%d scenarios passing, %d+%d tokens, %s)\n",
+				oneLine(p.Server), p.Stage, p.Round, p.Passing, p.Total, p.Usage.InputTokens, p.Usage.OutputTokens, costText(provider.Name(), p.Usage))
 		},
 	})
 	if err != nil {
 		return err
 	}
-	printCompileSummary(e, res)
+	printCompileSummary(e, provider.Name(), res)
 	if !res.Verified() && !f.accept {
 		fmt.Fprintf(e.stderr, "policy not verified: %s left unchanged (use --accept-failures to deploy anyway)\n", outDir)
 		return errFailed
@@ -238,7 +238,7 @@ func loadCompileAnnotations(layout config.Layout) (*policy.Annotations, string, 
 	return ann, name, err
 }
 
-func printCompileSummary(e env, res *compile.Result) {
+func printCompileSummary(e env, model string, res *compile.Result) {
 	for _, s := range res.Servers {
 		state := "verified"
 		switch {
@@ -251,8 +251,9 @@ func printCompileSummary(e env, res *compile.Result) {
 		if s.Cached {
 			cached = ", cached"
 		}
-		fmt.Fprintf(e.stdout, "%s: %d rules, %d scenarios, %d judge rounds, %d requests%s: %s\n",
-			oneLine(s.Server), len(s.Rules), len(s.Scenarios), s.Rounds, s.Calls, cached, state)
+		fmt.Fprintf(e.stdout, "%s: %d rules, %d scenarios, %d judge rounds, %d requests%s: %s (%d input and %d output tokens, %s)\n",
+			oneLine(s.Server), len(s.Rules), len(s.Scenarios), s.Rounds, s.Calls, cached, state,
+			s.Usage.InputTokens, s.Usage.OutputTokens, costText(model, s.Usage))
 		for _, fl := range s.Failures {
 			var rules []string
 			for _, r := range fl.Rules {
@@ -265,7 +266,17 @@ func printCompileSummary(e env, res *compile.Result) {
 		}
 	}
 	n, u := res.Calls()
-	fmt.Fprintf(e.stdout, "%d model requests, %d input and %d output tokens\n", n, u.InputTokens, u.OutputTokens)
+	fmt.Fprintf(e.stdout, "%d model requests, %d input and %d output tokens, %s\n", n, u.InputTokens, u.OutputTokens, costText(model, u))
+}
+
+// costText is the list-price estimate of a usage. A model missing from the
+// price table says so rather than showing $0, which would read as free.
+func costText(model string, u llm.Usage) string {
+	usd, known := llm.EstimateCost(model, u)
+	if !known {
+		return "cost unknown"
+	}
+	return fmt.Sprintf("estimated $%.4f", usd)
 }
 
 // printPolicyDiff shows how decisions change against the deployed policy.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ironcurtain/ironcurtain-go/internal/llm"
 	"github.com/ironcurtain/ironcurtain-go/internal/llm/llmtest"
 )
 
@@ -95,7 +96,8 @@ func TestCompilePolicyDeploysAndRefuses(t *testing.T) {
 		cliTurn("submit_rules", `{"rules":[`+rule("~/docs")+`,`+esc+`]}`), cliTurn("submit_scenarios", scs))
 	vars := map[string]string{"HOME": home, "ANTHROPIC_API_KEY": fakeTestKey(), "ANTHROPIC_BASE_URL": srv.URL}
 	code, stdout, stderr := runCompileCmd(vars)
-	if code != 0 || !strings.Contains(stdout, "fs: 2 rules, 3 scenarios, 0 judge rounds, 2 requests: verified") || !strings.Contains(stderr, "fs: done") {
+	if code != 0 || !strings.Contains(stdout, "fs: 2 rules, 3 scenarios, 0 judge rounds, 2 requests: verified") || !strings.Contains(stderr, "fs: done") ||
+		!strings.Contains(stdout, "tokens, estimated $") {
 		t.Fatalf("compile-policy = %d, stdout %q, stderr %q; want 0 and fs verified", code, stdout, stderr)
 	}
 	deployed, err := os.ReadFile(filepath.Join(gen, "compiled-policy.json"))
@@ -140,5 +142,23 @@ func TestCompilePolicyDeploysAndRefuses(t *testing.T) {
 	}
 	if data, err := os.ReadFile(filepath.Join(gen, "compile-failures.json")); err != nil || !strings.Contains(string(data), "read a doc") {
 		t.Errorf("compile-failures.json = %q, %v; want the failing scenario", data, err)
+	}
+}
+
+func TestCostText(t *testing.T) {
+	tests := []struct {
+		model string
+		u     llm.Usage
+		want  string
+	}{
+		{"anthropic:claude-sonnet-4-5", llm.Usage{InputTokens: 1_000_000, OutputTokens: 100_000}, "estimated $4.5000"},
+		{"anthropic:claude-sonnet-4-5", llm.Usage{}, "estimated $0.0000"},
+		{"anthropic:claude-test", llm.Usage{InputTokens: 10}, "cost unknown"},
+		{"openai-compatible:llama3", llm.Usage{InputTokens: 10}, "cost unknown"},
+	}
+	for _, tc := range tests {
+		if got := costText(tc.model, tc.u); got != tc.want {
+			t.Errorf("costText(%q, %+v) = %q, want %q", tc.model, tc.u, got, tc.want)
+		}
 	}
 }
