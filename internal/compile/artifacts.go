@@ -192,22 +192,22 @@ func Deploy(dir string, a *Artifacts, acceptFailures bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("deploy: %w", err)
 	}
-	files := []struct {
+	// The policy is renamed last: a reader between two renames then sees
+	// the old policy with the new lists and scenarios, never a new policy
+	// whose @lists are not there yet.
+	type file struct {
 		name string
 		data []byte
-	}{{PolicyFile, a.Policy}, {ScenarioFile, a.Scenarios}, {CacheFile, a.Cache}}
+	}
+	var files []file
 	if a.Lists != nil {
-		files = append(files, struct {
-			name string
-			data []byte
-		}{ListsFile, a.Lists})
+		files = append(files, file{ListsFile, a.Lists})
 	}
+	files = append(files, file{ScenarioFile, a.Scenarios}, file{CacheFile, a.Cache})
 	if a.Failures != nil {
-		files = append(files, struct {
-			name string
-			data []byte
-		}{FailuresFile, a.Failures})
+		files = append(files, file{FailuresFile, a.Failures})
 	}
+	files = append(files, file{PolicyFile, a.Policy})
 	temps := make([]string, 0, len(files))
 	defer func() {
 		for _, t := range temps {
