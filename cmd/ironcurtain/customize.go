@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
@@ -107,8 +109,12 @@ func runCustomize(cmd *cobra.Command, e env, model string) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return badInput(err)
 	}
+	// Every model request is kept, as for the other LLM commands; the log
+	// is opened only once the conversation starts.
+	logged := &loggingProvider{Provider: provider, path: filepath.Join(layout.PolicyDir, "llm-interactions.jsonl")}
+	defer logged.close()
 	in := newLineReader(e.stdin)
-	text, err := converse(cmd.Context(), e, in, provider, string(current))
+	text, err := converse(cmd.Context(), e, in, logged, string(current))
 	if errors.Is(err, errQuit) {
 		fmt.Fprintln(e.stdout, "\nNothing saved.")
 		return nil
@@ -275,4 +281,66 @@ func writePrivate(home, name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// loggingProvider appends each request and response to the interactions
+// log (no key is in either), opening the file on first use.
+type loggingProvider struct {
+	llm.Provider
+	path string
+
+	mu  sync.Mutex // guards f and err
+	f   *os.File
+	err error
+}
+
+func (p *loggingProvider) Complete(ctx context.Context, req llm.Request) (*llm.Response, error) {
+	start := time.Now()
+	resp, err := p.Provider.Complete(ctx, req)
+	line := struct {
+		Time     string        `json:"time"`
+		Purpose  string        `json:"purpose"`
+		Model    string        `json:"model"`
+		System   string        `json:"system"`
+		Messages []llm.Message `json:"messages"`
+		Response *llm.Response `json:"response,omitempty"`
+		Error    string        `json:"error,omitempty"`
+		Millis   int64         `json:"durationMs"`
+	}{start.UTC().Format(time.RFC3339Nano), "customize", p.Name(), req.System, req.Messages, resp, "", time.Since(start).Milliseconds()}
+	if err != nil {
+		line.Error = err.Error()
+	}
+	if werr := p.write(line); werr != nil {
+		return nil, fmt.Errorf("interactions log: %w", werr)
+	}
+	return resp, err
+}
+
+func (p *loggingProvider) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil && p.err == nil {
+		if err := os.MkdirAll(filepath.Dir(p.path), 0o700); err != nil {
+			p.err = err
+		} else {
+			p.f, p.err = os.OpenFile(p.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		}
+	}
+	if p.err != nil {
+		return p.err
+	}
+	_, err = p.f.Write(append(b, '\n'))
+	return err
+}
+
+func (p *loggingProvider) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f != nil {
+		p.f.Close()
+	}
 }

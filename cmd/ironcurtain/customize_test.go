@@ -58,6 +58,12 @@ func TestCustomizePolicyConversation(t *testing.T) {
 		if tc.wantInLog != "" && len(reqs) > 0 && !strings.Contains(string(reqs[len(reqs)-1].Body), tc.wantInLog) {
 			t.Errorf("%s: last request %s does not carry %q", tc.name, reqs[len(reqs)-1].Body, tc.wantInLog)
 		}
+		if tc.requests > 0 {
+			logged, err := os.ReadFile(filepath.Join(home, ".ironcurtain", "generated", "llm-interactions.jsonl"))
+			if err != nil || strings.Count(string(logged), "\n") != tc.requests || strings.Contains(string(logged), fakeTestKey()) {
+				t.Errorf("%s: interactions log: %d lines (want %d), err %v, key leaked %v", tc.name, strings.Count(string(logged), "\n"), tc.requests, err, strings.Contains(string(logged), fakeTestKey()))
+			}
+		}
 		data, err := os.ReadFile(file)
 		if tc.saved == "" {
 			if err == nil {
