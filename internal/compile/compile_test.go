@@ -142,6 +142,38 @@ func TestVerifiesInRoundZeroAndCaches(t *testing.T) {
 	}
 }
 
+// TestJudgeBlamesScenario: a generated scenario whose expectation misreads
+// the constitution is corrected by the judge, not the rules; the server then
+// verifies with the rules unchanged.
+func TestJudgeBlamesScenario(t *testing.T) {
+	f := newFixture(t)
+	wrongScenarios := call(toolScenarios, `{"scenarios":[`+
+		`{"description":"read a doc","request":{"serverName":"fs","toolName":"read_file","arguments":{"path":"`+f.home+`/docs/a.txt"}},"expectedDecision":"allow","reasoning":"docs"},`+
+		`{"description":"write tmp","request":{"serverName":"fs","toolName":"write_file","arguments":{"path":"/tmp/x","content":"y"}},"expectedDecision":"deny","reasoning":"misread"}]}`)
+	srv := llmtest.NewAnthropic(t, rulesTurn(ruleRead, ruleEscalate), wrongScenarios,
+		call(toolVerdicts, `{"verdicts":[{"index":0,"blame":"scenario","correctedDecision":"escalate","explanation":"the constitution asks for approval"}]}`))
+	res := run(t, f.config(provider(t, srv), nil))
+	s := res.Servers[0]
+	if !s.Verified() || s.Calls != 3 {
+		t.Fatalf("Run = verified %v, calls %d, failures %+v; want verified with 3 calls", s.Verified(), s.Calls, s.Failures)
+	}
+	found := false
+	for _, sc := range s.Scenarios {
+		if sc.Description == "write tmp" {
+			found = true
+			if sc.Expected != "escalate" || !strings.Contains(sc.Reasoning, "Corrected by the judge") {
+				t.Errorf("corrected scenario = %+v", sc)
+			}
+		}
+	}
+	if !found {
+		t.Error("the corrected scenario is missing")
+	}
+	if !strings.Contains(string(s.Rules[0].If), `"~/docs"`) {
+		t.Errorf("rules changed: %s", s.Rules[0].If)
+	}
+}
+
 func TestJudgeBlamesRuleAndPatchFixes(t *testing.T) {
 	f := newFixture(t)
 	srv := llmtest.NewAnthropic(t, rulesTurn(ruleReadBad, ruleEscalate), scenariosTurn(f.home),
