@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,25 +14,7 @@ import (
 // runAnnotateTools runs the command as run() would, mapping errors to exit
 // codes; the lead wires the command into the root separately.
 func runAnnotateTools(vars map[string]string, args ...string) (code int, stdout, stderr string) {
-	var out bytes.Buffer
-	var errb strings.Builder
-	sw := &syncWriter{w: &errb}
-	cmd := newAnnotateToolsCmd(env{stdin: strings.NewReader(""), stdout: &out, stderr: sw, getenv: func(k string) string { return vars[k] }})
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(sw)
-	err := cmd.Execute()
-	if err == nil {
-		return 0, out.String(), errb.String()
-	}
-	code = 2
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
-	sw.Write([]byte(err.Error() + "\n"))
-	return code, out.String(), errb.String()
+	return runCmdIn(newAnnotateToolsCmd, "", vars, args...)
 }
 
 func TestAnnotateToolsUsage(t *testing.T) {
