@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/ironcurtain/ironcurtain-go/internal/codemode"
 )
@@ -46,4 +50,64 @@ func BenchmarkToolCallFromJS(b *testing.B) {
 		b.Fatalf("Exec: %v %s", err, res.Error)
 	}
 	b.ReportMetric(float64(elapsed.Microseconds())/float64(b.N), "µs/call")
+}
+
+// BenchmarkGatewayReadFile measures what `ironcurtain gateway` adds to one
+// small read_text_file, side by side in one run, as an MCP client sees it:
+// "direct" is the official SDK client talking to `ironcurtain serve-mcp
+// filesystem` (a child process on stdio); "gateway" is the same client
+// talking to `ironcurtain gateway` (a child process on stdio, with no
+// configuration: the bundled servers, the built-in policy and a real audit
+// log fsynced under <home>), which forwards to the same bundled server.
+// Each reports the median and 99th percentile per call.
+func BenchmarkGatewayReadFile(b *testing.B) {
+	home, err := filepath.EvalSymlinks(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sandbox := filepath.Join(home, ".ironcurtain", "sandbox")
+	if err := os.MkdirAll(sandbox, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(sandbox, "small.txt")
+	if err := os.WriteFile(file, []byte("hello, gateway\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	environ := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "LANG=C"}
+	run := func(b *testing.B, tool string, args ...string) {
+		cmd := exec.Command(self, args...)
+		cmd.Env = environ
+		client := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+		ctx := context.Background()
+		sess, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer sess.Close()
+		var lat []time.Duration
+		for i := 0; b.Loop(); i++ {
+			// The gateway's breaker stops the 21st identical call in a
+			// minute, so each call asks for a different number of lines.
+			params := &mcp.CallToolParams{Name: tool, Arguments: map[string]any{"path": file, "head": i + 1}}
+			start := time.Now()
+			res, err := sess.CallTool(ctx, params)
+			lat = append(lat, time.Since(start))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.IsError {
+				b.Fatalf("%s refused the read: %v", tool, res.Content)
+			}
+		}
+		slices.Sort(lat)
+		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+		b.ReportMetric(pct(0.5), "p50-µs")
+		b.ReportMetric(pct(0.99), "p99-µs")
+	}
+	b.Run("direct", func(b *testing.B) { run(b, "read_text_file", "serve-mcp", "filesystem", "--root", sandbox) })
+	b.Run("gateway", func(b *testing.B) { run(b, "filesystem__read_text_file", "gateway") })
 }

@@ -14,9 +14,10 @@ import (
 
 // TestMain lets the test binary stand in for the ironcurtain binary when
 // the gateway starts its bundled servers (`<self> serve-mcp NAME`) and when
-// the code runner starts a worker (`<self> __worker`).
+// the code runner starts a worker (`<self> __worker`), and as the gateway
+// itself in the latency benchmark (`<self> gateway`).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == "serve-mcp" || os.Args[1] == workerCommand) {
+	if len(os.Args) > 1 && (os.Args[1] == "serve-mcp" || os.Args[1] == workerCommand || os.Args[1] == "gateway") {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
 	os.Exit(m.Run())

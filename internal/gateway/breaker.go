@@ -37,6 +37,11 @@ func (b *breaker) allow(server, tool string, args map[string]any) bool {
 		}
 	}
 	keep = append(keep, now)
+	if len(keep) > b.limit+1 {
+		// Only whether the limit is exceeded matters: an agent hammering
+		// one call must not make each check cost more than the last.
+		keep = append(keep[:0], keep[len(keep)-b.limit-1:]...)
+	}
 	b.calls[key] = keep
 	if len(b.calls) > 4096 {
 		b.pruneLocked(now)

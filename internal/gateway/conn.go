@@ -22,18 +22,24 @@ const MaxMessageSize = 4 << 20
 // message gets a JSON-RPC error response and the connection keeps serving.
 // (The SDK's own stream transport stops at the first undecodable message.)
 type lineTransport struct {
-	r io.Reader
-	w io.Writer
-	c io.Closer // may be nil
+	r    io.Reader
+	w    io.Writer
+	c    io.Closer  // may be nil
+	fast *fastTools // may be nil: every message goes to the SDK
 }
 
-func (t *lineTransport) Connect(context.Context) (mcp.Connection, error) {
-	return &lineConn{r: bufio.NewReaderSize(t.r, 64<<10), w: t.w, c: t.c, closed: make(chan struct{})}, nil
+func (t *lineTransport) Connect(ctx context.Context) (mcp.Connection, error) {
+	c := &lineConn{lines: lineReader{r: bufio.NewReaderSize(t.r, 64<<10), limit: MaxMessageSize}, w: t.w, c: t.c, closed: make(chan struct{})}
+	if t.fast != nil {
+		c.fast = newFastConn(ctx, t.fast)
+	}
+	return c, nil
 }
 
 type lineConn struct {
-	r *bufio.Reader
-	c io.Closer
+	lines lineReader
+	fast  *fastConn // may be nil
+	c     io.Closer
 
 	wmu sync.Mutex // guards w: whole messages only
 	w   io.Writer
@@ -46,7 +52,7 @@ func (c *lineConn) SessionID() string { return "" }
 
 func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	for {
-		line, tooLong, err := c.readLine()
+		line, tooLong, err := c.lines.next()
 		if err != nil {
 			return nil, err
 		}
@@ -59,6 +65,9 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		}
 		if !utf8.Valid(line) {
 			c.reject(jsonrpc.CodeParseError, "message is not valid UTF-8")
+			continue
+		}
+		if c.fast != nil && c.fast.intercept(line, c.send) {
 			continue
 		}
 		msg, err := jsonrpc.DecodeMessage(line)
@@ -76,13 +85,19 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	}
 }
 
-// readLine returns the next line without its newline. A line over the
-// limit is consumed and reported as tooLong without being kept in memory.
-func (c *lineConn) readLine() (line []byte, tooLong bool, err error) {
+// lineReader splits a byte stream into lines of at most limit bytes.
+type lineReader struct {
+	r     *bufio.Reader
+	limit int
+}
+
+// next returns the next line without its newline. A line over the limit is
+// consumed and reported as tooLong without being kept in memory.
+func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	var buf []byte
 	for {
-		chunk, err := c.r.ReadSlice('\n')
-		if len(buf)+len(chunk) > MaxMessageSize+1 {
+		chunk, err := lr.r.ReadSlice('\n')
+		if len(buf)+len(chunk) > lr.limit+1 {
 			tooLong = true
 			buf = buf[:0]
 		} else if !tooLong {
@@ -136,6 +151,14 @@ func (c *lineConn) reject(code int64, msg string) {
 }
 
 func (c *lineConn) Write(_ context.Context, msg jsonrpc.Message) error {
+	if resp, ok := msg.(*jsonrpc.Response); ok && c.fast != nil {
+		c.fast.learn(resp)
+	}
+	return c.send(msg)
+}
+
+// send writes one message as a line.
+func (c *lineConn) send(msg jsonrpc.Message) error {
 	data, err := jsonrpc.EncodeMessage(msg)
 	if err != nil {
 		return err
@@ -154,6 +177,9 @@ func (c *lineConn) Write(_ context.Context, msg jsonrpc.Message) error {
 func (c *lineConn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
+		if c.fast != nil {
+			c.fast.close()
+		}
 		close(c.closed)
 		if c.c != nil {
 			err = c.c.Close()

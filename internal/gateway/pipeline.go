@@ -294,8 +294,16 @@ func stageForward(ctx context.Context, g *Gateway, c *call) *denial {
 	case res == nil:
 		return &denial{status: "error", rule: c.decision.Rule, reason: fmt.Sprintf("%s/%s returned no result", c.server, c.tool)}
 	}
-	c.result = res
+	c.result = plainResult(res)
 	return nil
+}
+
+// plainResult keeps what a tool result says — content, structured
+// content, _meta, isError — and drops the protocol state a server could
+// smuggle in with it (a multi-round-trip resultType, input requests): the
+// gateway relays answers, not requests of the server's own to the client.
+func plainResult(r *mcp.CallToolResult) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Meta: r.Meta, Content: r.Content, StructuredContent: r.StructuredContent, IsError: r.IsError}
 }
 
 func stageLimit(_ context.Context, g *Gateway, c *call) *denial {

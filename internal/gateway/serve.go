@@ -24,13 +24,25 @@ type visible interface {
 	MayPermit(server, tool string) bool
 }
 
+// Server is the policed tool set, ready to serve to MCP clients: an SDK
+// server, plus what stdio and socket connections need to answer tool
+// calls without it (see fastpath.go).
+type Server struct {
+	sdk  *mcp.Server
+	fast *fastTools
+}
+
 // MCPServer returns an MCP server offering every tool some call of which
 // the policy could permit, as "<server>__<tool>", each call going through
 // the pipeline. Tools whose every call would be denied are hidden.
-func (g *Gateway) MCPServer(v visible) *mcp.Server {
-	srv := mcp.NewServer(&mcp.Implementation{Name: "ironcurtain", Version: "0.1"}, &mcp.ServerOptions{
-		Instructions: "Tools of several MCP servers behind IronCurtain's policy. A call the policy refuses returns an error starting DENIED:; explain it to the user instead of retrying.",
-	})
+func (g *Gateway) MCPServer(v visible) *Server {
+	impl := &mcp.Implementation{Name: "ironcurtain", Version: "0.1"}
+	srv := &Server{
+		sdk: mcp.NewServer(impl, &mcp.ServerOptions{
+			Instructions: "Tools of several MCP servers behind IronCurtain's policy. A call the policy refuses returns an error starting DENIED:; explain it to the user instead of retrying.",
+		}),
+		fast: &fastTools{tools: map[string][2]string{}, call: g.Call, impl: impl},
+	}
 	for _, t := range g.cfg.Servers.Tools() {
 		if v != nil && !v.MayPermit(t.Server, t.Tool.Name) {
 			continue
@@ -43,7 +55,7 @@ func (g *Gateway) MCPServer(v visible) *mcp.Server {
 	return srv
 }
 
-func (g *Gateway) addTool(srv *mcp.Server, t *Tool) {
+func (g *Gateway) addTool(srv *Server, t *Tool) {
 	exposed := *t.Tool
 	exposed.Name = t.Server + ToolSeparator + t.Tool.Name
 	exposed.OutputSchema = nil // results pass through the limiter; do not promise a shape
@@ -55,14 +67,15 @@ func (g *Gateway) addTool(srv *mcp.Server, t *Tool) {
 			g.cfg.Logger.Warn("dropping tool the SDK refused", "tool", exposed.Name, "error", fmt.Sprint(r))
 		}
 	}()
-	srv.AddTool(&exposed, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	srv.sdk.AddTool(&exposed, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return g.Call(ctx, server, tool, req.Params.Arguments)
 	})
+	srv.fast.tools[exposed.Name] = [2]string{server, tool}
 }
 
 // ServeStdio serves one client on r/w (standard input and output).
-func ServeStdio(ctx context.Context, srv *mcp.Server, r io.Reader, w io.Writer) error {
-	sess, err := srv.Connect(ctx, &lineTransport{r: r, w: w}, nil)
+func ServeStdio(ctx context.Context, srv *Server, r io.Reader, w io.Writer) error {
+	sess, err := srv.sdk.Connect(ctx, &lineTransport{r: r, w: w, fast: srv.fast}, nil)
 	if err != nil {
 		return err
 	}
@@ -81,7 +94,7 @@ func ServeStdio(ctx context.Context, srv *mcp.Server, r io.Reader, w io.Writer) 
 // the user can connect. An existing socket file is replaced; any other
 // existing file is an error.
 // ready, if not nil, is called once the socket accepts connections.
-func ServeSocket(ctx context.Context, srv *mcp.Server, path string, ready func()) error {
+func ServeSocket(ctx context.Context, srv *Server, path string, ready func()) error {
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode()&os.ModeSocket == 0 {
 			return fmt.Errorf("socket %s: a non-socket file is in the way", path)
@@ -113,7 +126,7 @@ func ServeSocket(ctx context.Context, srv *mcp.Server, path string, ready func()
 			return fmt.Errorf("socket %s: %w", path, err)
 		}
 		go func() {
-			sess, err := srv.Connect(ctx, &lineTransport{r: conn, w: conn, c: conn}, nil)
+			sess, err := srv.sdk.Connect(ctx, &lineTransport{r: conn, w: conn, c: conn, fast: srv.fast}, nil)
 			if err != nil {
 				conn.Close()
 				return
@@ -141,11 +154,11 @@ func CheckLoopback(addr string) error {
 }
 
 // ServeHTTP serves streamable HTTP on a loopback address.
-func ServeHTTP(ctx context.Context, srv *mcp.Server, addr string, ready func(net.Addr)) error {
+func ServeHTTP(ctx context.Context, srv *Server, addr string, ready func(net.Addr)) error {
 	if err := CheckLoopback(addr); err != nil {
 		return err
 	}
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv.sdk }, nil)
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A web page the user visits can send requests to loopback; MCP
 		// requires servers to check Origin. Only the gateway's own origin

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,9 @@ type serverState struct {
 
 	mu      sync.RWMutex // guards the fields below
 	session *mcp.ClientSession
+	// direct, when not nil, carries forwarded tool calls past the SDK
+	// session (see childTransport).
+	direct  *childConn
 	tools   map[string]*Tool
 	lastErr error
 }
@@ -142,7 +146,7 @@ func (m *Manager) supervise(st *serverState, first *sync.WaitGroup) {
 			st.mu.RUnlock()
 			err = sess.Wait()
 			st.mu.Lock()
-			st.session = nil
+			st.session, st.direct = nil, nil
 			st.lastErr = fmt.Errorf("exited: %v", err)
 			st.mu.Unlock()
 			if m.ctx.Err() != nil {
@@ -182,6 +186,7 @@ func (m *Manager) connect(st *serverState) error {
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.StartTimeout)
 	defer cancel()
 	var t mcp.Transport
+	var child *childTransport
 	switch {
 	case st.cfg.URL != "":
 		t = &mcp.StreamableClientTransport{Endpoint: st.cfg.URL, HTTPClient: m.cfg.HTTPClient}
@@ -192,7 +197,8 @@ func (m *Manager) connect(st *serverState) error {
 		// The child dies with us even if we are killed, and gets its own
 		// process group so a terminal's ^C reaches the gateway first.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-		t = &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}
+		child = &childTransport{cmd: cmd, terminate: 2 * time.Second}
+		t = child
 	}
 	sess, err := m.client.Connect(ctx, t, nil)
 	if err != nil {
@@ -209,10 +215,22 @@ func (m *Manager) connect(st *serverState) error {
 		st.mu.Unlock()
 		return fmt.Errorf("list tools of %s: %w", st.cfg.Name, err)
 	}
+	var direct *childConn
+	if child != nil && (!perRequestMeta(sess) || child.conn.requestMeta() != nil) {
+		direct = child.conn
+	}
 	st.mu.Lock()
-	st.session, st.tools, st.lastErr = sess, tools, nil
+	st.session, st.direct, st.tools, st.lastErr = sess, direct, tools, nil
 	st.mu.Unlock()
 	return nil
+}
+
+// perRequestMeta reports whether the session speaks a protocol version
+// whose requests must each carry the client's _meta (2026-07-28 and
+// later); forwarded calls then carry the one the SDK sent with tools/list.
+func perRequestMeta(sess *mcp.ClientSession) bool {
+	res := sess.InitializeResult()
+	return res == nil || res.ProtocolVersion >= "2026-07-28"
 }
 
 // maxTools bounds what one server may advertise.
@@ -320,14 +338,25 @@ func (m *Manager) Call(ctx context.Context, server, tool string, args map[string
 		return nil, fmt.Errorf("no server %q", server)
 	}
 	st.mu.RLock()
-	sess := st.session
+	sess, direct := st.session, st.direct
 	st.mu.RUnlock()
 	if sess == nil {
 		return nil, fmt.Errorf("%s: %w", server, ErrServerDown)
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.CallTimeout)
 	defer cancel()
-	return sess.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	if direct == nil {
+		return sess.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+	}
+	var meta json.RawMessage
+	if perRequestMeta(sess) {
+		meta = direct.requestMeta()
+	}
+	raw, err := direct.callTool(ctx, tool, args, meta)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult(raw)
 }
 
 // AddRoots announces directories to every server as MCP roots (file://

@@ -1,0 +1,251 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The SDK decodes every incoming message several times, each time with a
+// fresh 32 KiB buffer; for a small tool call that costs more than the whole
+// pipeline and the audit fsync together. So a connection served over stdio
+// or a socket answers tools/call itself, with one decode, once the SDK has
+// shown it would accept such a call:
+//
+//   - Everything that is not a well-formed tools/call of one of the
+//     gateway's tools goes to the SDK, untouched.
+//   - A tools/call is served here only if the SDK has already answered a
+//     call carrying byte-for-byte the same _meta with a result (not an
+//     error). Whether a call is acceptable — session initialized, protocol
+//     version supported, per-request metadata valid — depends on nothing
+//     else, so the SDK's first answer stands for the rest.
+//   - The answer is built as the SDK builds it: the same handler
+//     (Gateway.Call), the same JSON-RPC encoder, the same result envelope
+//     (server info in _meta for the per-request protocol, resultType as the
+//     SDK's own answer to that _meta had it). TestFastPathMatchesSDK holds
+//     the two paths to identical bytes.
+
+// maxLearned bounds the per-connection tables below; past it calls simply
+// stay on the SDK's path.
+const maxLearned = 1024
+
+// fastTools is what a connection needs to answer tools/call itself.
+type fastTools struct {
+	tools map[string][2]string // exposed name → server, tool
+	call  func(ctx context.Context, server, tool string, args json.RawMessage) (*mcp.CallToolResult, error)
+	impl  *mcp.Implementation
+}
+
+// envelope is what the SDK adds around a handler's result for one _meta.
+type envelope struct {
+	serverInfo bool // _meta carries the server's identity
+	resultType bool // "resultType":"complete" is appended
+}
+
+// fastConn is one connection's fast-path state.
+type fastConn struct {
+	*fastTools
+	ctx    context.Context // ends when the connection closes
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	accepted map[string]envelope               // _meta bytes the SDK accepted
+	probes   map[jsonrpc.ID]probe              // calls left to the SDK, by id
+	inflight map[jsonrpc.ID]context.CancelFunc // calls served here
+}
+
+type probe struct {
+	meta     string
+	newProto bool
+}
+
+func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
+	ctx, cancel := context.WithCancel(ctx)
+	return &fastConn{fastTools: ft, ctx: ctx, cancel: cancel,
+		accepted: map[string]envelope{}, probes: map[jsonrpc.ID]probe{}, inflight: map[jsonrpc.ID]context.CancelFunc{}}
+}
+
+// wireRequest is the part of an incoming message the fast path reads.
+type wireRequest struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+}
+
+// intercept serves line if it is a tools/call the fast path may answer,
+// and reports whether it did. write sends one message to the client.
+func (f *fastConn) intercept(line []byte, write func(jsonrpc.Message) error) bool {
+	var req wireRequest
+	if json.Unmarshal(line, &req) != nil || req.JSONRPC != "2.0" {
+		return false
+	}
+	switch req.Method {
+	case "notifications/cancelled":
+		f.cancelled(req.Params)
+		return false // the SDK may be serving the call instead
+	case "tools/call":
+	default:
+		return false
+	}
+	id, ok := requestID(req.ID)
+	if !ok {
+		return false
+	}
+	var p struct {
+		Meta      json.RawMessage `json:"_meta"`
+		Name      *string         `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(req.Params))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&p) != nil || p.Name == nil {
+		return false
+	}
+	target, ok := f.tools[*p.Name]
+	if !ok {
+		return false
+	}
+	meta := string(p.Meta)
+	f.mu.Lock()
+	env, known := f.accepted[meta]
+	if !known {
+		if len(f.probes) < maxLearned {
+			f.probes[id] = probe{meta: meta, newProto: perRequestProtocol(p.Meta)}
+		}
+		f.mu.Unlock()
+		return false
+	}
+	if _, dup := f.inflight[id]; dup {
+		// Let the SDK judge a reused id.
+		f.mu.Unlock()
+		return false
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.inflight[id] = cancel
+	f.mu.Unlock()
+	go f.serve(ctx, id, env, target, p.Arguments, write)
+	return true
+}
+
+// learn records the SDK's answer to a call it was left: a result means
+// calls with the same _meta are acceptable, and shows the envelope.
+func (f *fastConn) learn(resp *jsonrpc.Response) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pr, ok := f.probes[resp.ID]
+	if !ok {
+		return
+	}
+	delete(f.probes, resp.ID)
+	if resp.Error != nil || resp.Result == nil || len(f.accepted) >= maxLearned {
+		return
+	}
+	var shape struct {
+		ResultType *string `json:"resultType"`
+	}
+	if json.Unmarshal(resp.Result, &shape) != nil {
+		return
+	}
+	f.accepted[pr.meta] = envelope{serverInfo: pr.newProto, resultType: shape.ResultType != nil && *shape.ResultType == "complete"}
+}
+
+func (f *fastConn) serve(ctx context.Context, id jsonrpc.ID, env envelope, target [2]string, args json.RawMessage, write func(jsonrpc.Message) error) {
+	defer func() {
+		f.mu.Lock()
+		delete(f.inflight, id)
+		f.mu.Unlock()
+	}()
+	res, err := f.call(ctx, target[0], target[1], args)
+	resp := &jsonrpc.Response{ID: id}
+	if err == nil {
+		resp.Result, err = encodeResult(res, env, f.impl)
+	}
+	resp.Error = err
+	_ = write(resp)
+}
+
+// encodeResult encodes a handler's result as the SDK's server would.
+func encodeResult(res *mcp.CallToolResult, env envelope, impl *mcp.Implementation) (json.RawMessage, error) {
+	out := *res
+	if out.Content == nil {
+		out.Content = []mcp.Content{} // the SDK avoids "content":null
+	}
+	if env.serverInfo {
+		if _, ok := out.Meta[metaKeyServerInfo]; !ok {
+			m := make(mcp.Meta, len(out.Meta)+1)
+			for k, v := range out.Meta {
+				m[k] = v
+			}
+			m[metaKeyServerInfo] = impl
+			out.Meta = m
+		}
+	}
+	data, err := marshalNoEscape(&out)
+	if err != nil {
+		return nil, err
+	}
+	if env.resultType && len(data) > 2 && data[len(data)-1] == '}' {
+		// Results reach here without a resultType of their own (see
+		// plainResult), so this is the only one.
+		data = append(data[:len(data)-1], `,"resultType":"complete"}`...)
+	}
+	return data, nil
+}
+
+// metaKeyServerInfo is where the per-request protocol (2026-07-28) puts
+// the server's identity in a result's _meta.
+const metaKeyServerInfo = "io.modelcontextprotocol/serverInfo"
+
+// perRequestProtocol reports whether a call's _meta selects the
+// per-request protocol (2026-07-28 and later).
+func perRequestProtocol(meta json.RawMessage) bool {
+	var m struct {
+		Version string `json:"io.modelcontextprotocol/protocolVersion"`
+	}
+	return len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Version >= "2026-07-28"
+}
+
+// requestID reads a request id as the SDK does: a number or a string.
+func requestID(raw json.RawMessage) (jsonrpc.ID, bool) {
+	if len(raw) == 0 {
+		return jsonrpc.ID{}, false
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return jsonrpc.ID{}, false
+	}
+	switch v.(type) {
+	case float64, string:
+	default:
+		return jsonrpc.ID{}, false
+	}
+	id, err := jsonrpc.MakeID(v)
+	return id, err == nil && id.IsValid()
+}
+
+// cancelled ends a call served here when the client cancels it.
+func (f *fastConn) cancelled(params json.RawMessage) {
+	var p struct {
+		RequestID json.RawMessage `json:"requestId"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		return
+	}
+	id, ok := requestID(p.RequestID)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	cancel := f.inflight[id]
+	f.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (f *fastConn) close() { f.cancel() }
