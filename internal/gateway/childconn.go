@@ -93,14 +93,6 @@ type childConn struct {
 
 func (c *childConn) SessionID() string { return "" }
 
-// childPeek is the part of a server message needed to route it.
-type childPeek struct {
-	ID     json.RawMessage `json:"id"`
-	Method json.RawMessage `json:"method"`
-	Result json.RawMessage `json:"result"`
-	Error  *jsonrpc.Error  `json:"error"`
-}
-
 // Read returns the next message for the SDK, routing answers to forwarded
 // calls to their waiters on the way.
 func (c *childConn) Read(context.Context) (jsonrpc.Message, error) {
@@ -128,12 +120,15 @@ func (c *childConn) Read(context.Context) (jsonrpc.Message, error) {
 
 // route delivers line if it answers a forwarded call.
 func (c *childConn) route(line []byte) bool {
-	var p childPeek
-	if json.Unmarshal(line, &p) != nil || p.Method != nil {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(line, &m) != nil {
+		return false
+	}
+	if _, isRequest := m["method"]; isRequest {
 		return false
 	}
 	var id int64
-	if json.Unmarshal(p.ID, &id) != nil || id <= fastIDBase {
+	if json.Unmarshal(m["id"], &id) != nil || id <= fastIDBase {
 		return false
 	}
 	c.mu.Lock()
@@ -143,13 +138,18 @@ func (c *childConn) route(line []byte) bool {
 	if !ok {
 		return true // a late answer to a call that gave up: nobody else wants it
 	}
+	var wireErr *jsonrpc.Error
+	result, hasResult := m["result"]
 	switch {
-	case p.Error != nil:
-		ch <- childReply{err: p.Error}
-	case p.Result == nil || string(p.Result) == "null":
+	case m["error"] != nil && string(m["error"]) != "null":
+		if json.Unmarshal(m["error"], &wireErr) != nil || wireErr == nil {
+			wireErr = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "malformed error response"}
+		}
+		ch <- childReply{err: wireErr}
+	case !hasResult || string(result) == "null":
 		ch <- childReply{err: errors.New("response has neither result nor error")}
 	default:
-		ch <- childReply{result: p.Result}
+		ch <- childReply{result: result}
 	}
 	return true
 }
@@ -168,14 +168,12 @@ func (c *childConn) Write(_ context.Context, msg jsonrpc.Message) error {
 // learnMeta keeps the SDK's per-request _meta (protocol version, client
 // info and capabilities: the same on every request of a session).
 func (c *childConn) learnMeta(params json.RawMessage) {
-	var p struct {
-		Meta json.RawMessage `json:"_meta"`
-	}
-	if json.Unmarshal(params, &p) != nil || len(p.Meta) == 0 || string(p.Meta) == "null" {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(params, &p) != nil || len(p["_meta"]) == 0 || string(p["_meta"]) == "null" {
 		return
 	}
 	c.mu.Lock()
-	c.meta = p.Meta
+	c.meta = p["_meta"]
 	c.mu.Unlock()
 }
 

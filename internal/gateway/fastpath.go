@@ -1,10 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -38,6 +38,8 @@ type fastTools struct {
 	tools map[string][2]string // exposed name → server, tool
 	call  func(ctx context.Context, server, tool string, args json.RawMessage) (*mcp.CallToolResult, error)
 	impl  *mcp.Implementation
+	// served counts the calls answered here (the SDK's are not).
+	served atomic.Int64
 }
 
 // envelope is what the SDK adds around a handler's result for one _meta.
@@ -51,6 +53,7 @@ type fastConn struct {
 	*fastTools
 	ctx    context.Context // ends when the connection closes
 	cancel context.CancelFunc
+	wg     sync.WaitGroup // calls being served
 
 	mu       sync.Mutex
 	accepted map[string]envelope               // _meta bytes the SDK accepted
@@ -69,53 +72,41 @@ func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
 		accepted: map[string]envelope{}, probes: map[jsonrpc.ID]probe{}, inflight: map[jsonrpc.ID]context.CancelFunc{}}
 }
 
-// wireRequest is the part of an incoming message the fast path reads.
-type wireRequest struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Method  string          `json:"method"`
-	Params  json.RawMessage `json:"params"`
-}
-
 // intercept serves line if it is a tools/call the fast path may answer,
 // and reports whether it did. write sends one message to the client.
 func (f *fastConn) intercept(line []byte, write func(jsonrpc.Message) error) bool {
-	var req wireRequest
-	if json.Unmarshal(line, &req) != nil || req.JSONRPC != "2.0" {
+	req, ok := objectFields(line, "jsonrpc", "id", "method", "params")
+	var version, method string
+	if !ok || !field(req, "jsonrpc", &version) || version != "2.0" || !field(req, "method", &method) {
 		return false
 	}
-	switch req.Method {
+	switch method {
 	case "notifications/cancelled":
-		f.cancelled(req.Params)
+		f.cancelled(req["params"])
 		return false // the SDK may be serving the call instead
 	case "tools/call":
 	default:
 		return false
 	}
-	id, ok := requestID(req.ID)
+	id, ok := requestID(req["id"])
 	if !ok {
 		return false
 	}
-	var p struct {
-		Meta      json.RawMessage `json:"_meta"`
-		Name      *string         `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(req.Params))
-	dec.DisallowUnknownFields()
-	if dec.Decode(&p) != nil || p.Name == nil {
+	p, ok := objectFields(req["params"], "_meta", "name", "arguments")
+	var name string
+	if !ok || !field(p, "name", &name) || p["name"] == nil {
 		return false
 	}
-	target, ok := f.tools[*p.Name]
+	target, ok := f.tools[name]
 	if !ok {
 		return false
 	}
-	meta := string(p.Meta)
+	meta := string(p["_meta"])
 	f.mu.Lock()
 	env, known := f.accepted[meta]
 	if !known {
 		if len(f.probes) < maxLearned {
-			f.probes[id] = probe{meta: meta, newProto: perRequestProtocol(p.Meta)}
+			f.probes[id] = probe{meta: meta, newProto: perRequestProtocol(p["_meta"])}
 		}
 		f.mu.Unlock()
 		return false
@@ -127,8 +118,9 @@ func (f *fastConn) intercept(line []byte, write func(jsonrpc.Message) error) boo
 	}
 	ctx, cancel := context.WithCancel(f.ctx)
 	f.inflight[id] = cancel
+	f.wg.Add(1)
 	f.mu.Unlock()
-	go f.serve(ctx, id, env, target, p.Arguments, write)
+	go f.serve(ctx, id, env, target, p["arguments"], write)
 	return true
 }
 
@@ -145,21 +137,25 @@ func (f *fastConn) learn(resp *jsonrpc.Response) {
 	if resp.Error != nil || resp.Result == nil || len(f.accepted) >= maxLearned {
 		return
 	}
-	var shape struct {
-		ResultType *string `json:"resultType"`
-	}
-	if json.Unmarshal(resp.Result, &shape) != nil {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(resp.Result, &fields) != nil {
 		return
 	}
-	f.accepted[pr.meta] = envelope{serverInfo: pr.newProto, resultType: shape.ResultType != nil && *shape.ResultType == "complete"}
+	f.accepted[pr.meta] = envelope{serverInfo: pr.newProto, resultType: string(fields["resultType"]) == `"complete"`}
 }
 
 func (f *fastConn) serve(ctx context.Context, id jsonrpc.ID, env envelope, target [2]string, args json.RawMessage, write func(jsonrpc.Message) error) {
 	defer func() {
 		f.mu.Lock()
+		cancel := f.inflight[id]
 		delete(f.inflight, id)
 		f.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+		f.wg.Done()
 	}()
+	f.served.Add(1)
 	res, err := f.call(ctx, target[0], target[1], args)
 	resp := &jsonrpc.Response{ID: id}
 	if err == nil {
@@ -204,10 +200,12 @@ const metaKeyServerInfo = "io.modelcontextprotocol/serverInfo"
 // perRequestProtocol reports whether a call's _meta selects the
 // per-request protocol (2026-07-28 and later).
 func perRequestProtocol(meta json.RawMessage) bool {
-	var m struct {
-		Version string `json:"io.modelcontextprotocol/protocolVersion"`
+	var m map[string]any
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return false
 	}
-	return len(meta) > 0 && json.Unmarshal(meta, &m) == nil && m.Version >= "2026-07-28"
+	v, ok := m["io.modelcontextprotocol/protocolVersion"].(string)
+	return ok && v >= "2026-07-28"
 }
 
 // requestID reads a request id as the SDK does: a number or a string.
@@ -230,13 +228,11 @@ func requestID(raw json.RawMessage) (jsonrpc.ID, bool) {
 
 // cancelled ends a call served here when the client cancels it.
 func (f *fastConn) cancelled(params json.RawMessage) {
-	var p struct {
-		RequestID json.RawMessage `json:"requestId"`
-	}
+	var p map[string]json.RawMessage
 	if json.Unmarshal(params, &p) != nil {
 		return
 	}
-	id, ok := requestID(p.RequestID)
+	id, ok := requestID(p["requestId"])
 	if !ok {
 		return
 	}

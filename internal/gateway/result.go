@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -25,26 +24,55 @@ func decodeResult(raw json.RawMessage) (*mcp.CallToolResult, error) {
 }
 
 func decodeTextResult(raw json.RawMessage) (*mcp.CallToolResult, bool) {
-	var wire struct {
-		Meta    mcp.Meta `json:"_meta"`
-		Content []struct {
-			Type string  `json:"type"`
-			Text *string `json:"text"`
-		} `json:"content"`
-		IsError    bool   `json:"isError"`
-		ResultType string `json:"resultType"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if dec.Decode(&wire) != nil || dec.More() || wire.Content == nil || (wire.ResultType != "" && wire.ResultType != "complete") {
+	m, ok := objectFields(raw, "_meta", "content", "isError", "resultType")
+	if !ok {
 		return nil, false
 	}
-	res := &mcp.CallToolResult{Meta: wire.Meta, IsError: wire.IsError, Content: make([]mcp.Content, len(wire.Content))}
-	for i, c := range wire.Content {
-		if c.Type != "text" || c.Text == nil {
+	var (
+		items      []json.RawMessage
+		resultType string
+		res        mcp.CallToolResult
+	)
+	if !field(m, "content", &items) || items == nil ||
+		!field(m, "isError", &res.IsError) || !field(m, "_meta", &res.Meta) ||
+		!field(m, "resultType", &resultType) || (resultType != "" && resultType != "complete") {
+		return nil, false
+	}
+	res.Content = make([]mcp.Content, len(items))
+	for i, item := range items {
+		c, ok := objectFields(item, "type", "text")
+		var typ string
+		var text *string
+		if !ok || !field(c, "type", &typ) || typ != "text" || !field(c, "text", &text) || text == nil {
 			return nil, false
 		}
-		res.Content[i] = &mcp.TextContent{Text: *c.Text}
+		res.Content[i] = &mcp.TextContent{Text: *text}
 	}
-	return res, true
+	return &res, true
+}
+
+// objectFields splits a JSON object into its members, by their exact names
+// (encoding/json would match struct fields regardless of case; the SDK
+// does not). It fails if raw is not an object or has a member not named.
+func objectFields(raw []byte, names ...string) (map[string]json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil, false
+	}
+	for k := range m {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// field decodes member name of m into v; an absent member leaves v alone.
+func field(m map[string]json.RawMessage, name string, v any) bool {
+	raw, ok := m[name]
+	return !ok || json.Unmarshal(raw, v) == nil
 }
