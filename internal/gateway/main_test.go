@@ -83,7 +83,8 @@ func runTestServer() {
 }
 
 // runBundledFilesystem serves the bundled filesystem server, exactly as
-// `ironcurtain serve-mcp filesystem` does, for the latency benchmark.
+// `ironcurtain serve-mcp filesystem` does, for the roots test and the
+// pipeline benchmark.
 func runBundledFilesystem(root string) {
 	fs, err := filesystem.New(filesystem.Config{Roots: []string{root}})
 	if err != nil {
