@@ -89,4 +89,3 @@ func defaultEngine(b testing.TB, home, sandbox string) *policy.Engine {
 	}
 	return eng
 }
-

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -120,15 +121,12 @@ func (c *childConn) Read(context.Context) (jsonrpc.Message, error) {
 
 // route delivers line if it answers a forwarded call.
 func (c *childConn) route(line []byte) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(line, &m) != nil {
-		return false
+	m, ok := objectFields(line, "jsonrpc", "id", "result", "error")
+	if !ok {
+		return false // a request or notification of the server's, or odd: the SDK's
 	}
-	if _, isRequest := m["method"]; isRequest {
-		return false
-	}
-	var id int64
-	if json.Unmarshal(m["id"], &id) != nil || id <= fastIDBase {
+	id, err := strconv.ParseInt(string(m["id"]), 10, 64)
+	if err != nil || id <= fastIDBase {
 		return false
 	}
 	c.mu.Lock()

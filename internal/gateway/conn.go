@@ -67,7 +67,7 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.reject(jsonrpc.CodeParseError, "message is not valid UTF-8")
 			continue
 		}
-		if c.fast != nil && c.fast.intercept(line, c.send) {
+		if c.fast != nil && c.fast.intercept(line, c.sendLine) {
 			continue
 		}
 		msg, err := jsonrpc.DecodeMessage(line)
@@ -163,6 +163,11 @@ func (c *lineConn) send(msg jsonrpc.Message) error {
 	if err != nil {
 		return err
 	}
+	return c.sendLine(data)
+}
+
+// sendLine writes one encoded message (without its newline).
+func (c *lineConn) sendLine(data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	select {
@@ -170,7 +175,7 @@ func (c *lineConn) send(msg jsonrpc.Message) error {
 		return io.ErrClosedPipe
 	default:
 	}
-	_, err = c.w.Write(append(data, '\n'))
+	_, err := c.w.Write(append(data, '\n'))
 	return err
 }
 

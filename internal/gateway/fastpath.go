@@ -73,18 +73,19 @@ func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
 }
 
 // intercept serves line if it is a tools/call the fast path may answer,
-// and reports whether it did. write sends one message to the client.
-func (f *fastConn) intercept(line []byte, write func(jsonrpc.Message) error) bool {
+// and reports whether it did. write sends one encoded message to the client.
+func (f *fastConn) intercept(line []byte, write func([]byte) error) bool {
+	// Names and values are compared as they stand: an escaped spelling
+	// of the same string is left to the SDK.
 	req, ok := objectFields(line, "jsonrpc", "id", "method", "params")
-	var version, method string
-	if !ok || !field(req, "jsonrpc", &version) || version != "2.0" || !field(req, "method", &method) {
+	if !ok || string(req["jsonrpc"]) != `"2.0"` {
 		return false
 	}
-	switch method {
-	case "notifications/cancelled":
+	switch string(req["method"]) {
+	case `"notifications/cancelled"`:
 		f.cancelled(req["params"])
 		return false // the SDK may be serving the call instead
-	case "tools/call":
+	case `"tools/call"`:
 	default:
 		return false
 	}
@@ -144,7 +145,7 @@ func (f *fastConn) learn(resp *jsonrpc.Response) {
 	f.accepted[pr.meta] = envelope{serverInfo: pr.newProto, resultType: string(fields["resultType"]) == `"complete"`}
 }
 
-func (f *fastConn) serve(ctx context.Context, id jsonrpc.ID, env envelope, target [2]string, args json.RawMessage, write func(jsonrpc.Message) error) {
+func (f *fastConn) serve(ctx context.Context, id jsonrpc.ID, env envelope, target [2]string, args json.RawMessage, write func([]byte) error) {
 	defer func() {
 		f.mu.Lock()
 		cancel := f.inflight[id]
@@ -157,12 +158,37 @@ func (f *fastConn) serve(ctx context.Context, id jsonrpc.ID, env envelope, targe
 	}()
 	f.served.Add(1)
 	res, err := f.call(ctx, target[0], target[1], args)
-	resp := &jsonrpc.Response{ID: id}
+	var data []byte
 	if err == nil {
-		resp.Result, err = encodeResult(res, env, f.impl)
+		data, err = encodeResponse(id, res, env, f.impl)
 	}
-	resp.Error = err
-	_ = write(resp)
+	if err != nil {
+		// As the SDK answers a handler's error: a JSON-RPC error.
+		if data, err = jsonrpc.EncodeMessage(&jsonrpc.Response{ID: id, Error: err}); err != nil {
+			return
+		}
+	}
+	_ = write(data)
+}
+
+// encodeResponse is the JSON-RPC response carrying res, byte for byte as
+// the SDK's encoder writes it (compact, no HTML escaping, members in the
+// order jsonrpc, id, result).
+func encodeResponse(id jsonrpc.ID, res *mcp.CallToolResult, env envelope, impl *mcp.Implementation) ([]byte, error) {
+	result, err := encodeResult(res, env, impl)
+	if err != nil {
+		return nil, err
+	}
+	idJSON, err := marshalNoEscape(id.Raw())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(result)+len(idJSON)+32)
+	out = append(out, `{"jsonrpc":"2.0","id":`...)
+	out = append(out, idJSON...)
+	out = append(out, `,"result":`...)
+	out = append(out, result...)
+	return append(out, '}'), nil
 }
 
 // encodeResult encodes a handler's result as the SDK's server would.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -52,6 +53,9 @@ func (s *rawSession) ask(line string) string {
 	return resp
 }
 
+// auditFails marks a line to be sent while the audit log refuses records.
+const auditFails = "audit-fails:"
+
 const newProtoMeta = `{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"raw","version":"1"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
 
 // TestFastPathMatchesSDK sends the same lines to a connection that may
@@ -96,6 +100,9 @@ func TestFastPathMatchesSDK(t *testing.T) {
 			strings.Replace(call(`16`, "filesystem__pid", `{}`, meta), `"method"`, `"Method"`, 1),
 			strings.Replace(call(`17`, "filesystem__pid", `{}`, meta), `"jsonrpc":"2.0"`, `"jsonrpc":"1.0"`, 1),
 			call(`18`, "filesystem__echo", `{"path":"`+docs+tag+`18"} `, meta),
+			call(`"<&>\u2028"`, "filesystem__echo", `{"path":"`+docs+tag+`19"}`, meta),
+			call(`-20`, "filesystem__echo", `{"path":"`+docs+tag+`20","path":"`+docs+tag+`20b"}`, meta),
+			auditFails + call(`21`, "filesystem__pid", `{}`, meta),
 		}
 	}
 	oldInit := []string{
@@ -120,7 +127,16 @@ func TestFastPathMatchesSDK(t *testing.T) {
 					ss.send(line)
 					continue
 				}
+				if rest, ok := strings.CutPrefix(line, auditFails); ok {
+					line = rest
+					h.audit.mu.Lock()
+					h.audit.err = errors.New("disk full")
+					h.audit.mu.Unlock()
+				}
 				got, want := fs.ask(line), ss.ask(line)
+				h.audit.mu.Lock()
+				h.audit.err = nil
+				h.audit.mu.Unlock()
 				if got != want {
 					t.Errorf("for %s\nfast path: %s\nSDK:       %s", line, got, want)
 				}

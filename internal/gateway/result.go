@@ -3,8 +3,11 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/jsondoc"
 )
 
 // decodeResult turns a server's tools/call result into the SDK's type. The
@@ -53,20 +56,19 @@ func decodeTextResult(raw json.RawMessage) (*mcp.CallToolResult, bool) {
 
 // objectFields splits a JSON object into its members, by their exact names
 // (encoding/json would match struct fields regardless of case; the SDK
-// does not). It fails if raw is not an object or has a member not named.
+// does not). It fails if raw is not an object, or has a member not named
+// or named twice.
 func objectFields(raw []byte, names ...string) (map[string]json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+	members, ok := jsondoc.ObjectMembers(raw)
+	if !ok {
 		return nil, false
 	}
-	for k := range m {
-		known := false
-		for _, n := range names {
-			known = known || k == n
-		}
-		if !known {
+	m := make(map[string]json.RawMessage, len(members))
+	for _, mb := range members {
+		if _, dup := m[mb.Key]; dup || !slices.Contains(names, mb.Key) {
 			return nil, false
 		}
+		m[mb.Key] = mb.Value
 	}
 	return m, true
 }

@@ -30,6 +30,17 @@ func Parse(data []byte, maxBytes int) (*Value, error) {
 		line, col := position(data, off)
 		return nil, fmt.Errorf("line %d column %d: \\u escape of an unpaired UTF-16 surrogate", line, col)
 	}
+	if json.Valid(data) {
+		if v, ok := parseValid(data); ok {
+			return v, nil
+		}
+	}
+	return parseTokens(data)
+}
+
+// parseTokens is Parse's careful path: token by token, so that whatever is
+// wrong is reported with its line and column.
+func parseTokens(data []byte) (*Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	p := parser{dec: dec, data: data}

@@ -1,8 +1,12 @@
 package jsondoc
 
 import (
+	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParse(t *testing.T) {
@@ -90,6 +94,79 @@ func FuzzParse(f *testing.F) {
 		}
 		if encode(again) != encode(v) {
 			t.Fatalf("round trip changed %q to %q", encode(v), encode(again))
+		}
+	})
+}
+
+// FuzzParseValid: where the one-pass reader of valid documents gives a
+// value, the token decoder gives the same one; where it declines, the
+// decoder refuses the document (so Parse's errors are always the decoder's).
+func FuzzParseValid(f *testing.F) {
+	for _, s := range []string{`{}`, `[]`, ` {"a" : [1, 2.5e-3, {"b":null, "c":true, "d":false}] } `, `"\u00e9\ud83d\ude00\n\"\\\/"`,
+		`{"a":1,"a":2}`, `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"a":18}`,
+		strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), `-0`, `{"x y":{"":[]}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || !json.Valid(data) || bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+			return
+		}
+		if _, lone := loneSurrogate(data); lone {
+			return
+		}
+		fast, ok := parseValid(data)
+		slow, err := parseTokens(data)
+		switch {
+		case ok && err != nil:
+			t.Fatalf("%q: one-pass reader took what the decoder refuses: %v", data, err)
+		case !ok && err == nil:
+			t.Fatalf("%q: one-pass reader declined what the decoder takes", data)
+		case ok && !reflect.DeepEqual(fast, slow):
+			t.Fatalf("%q:\none-pass %s\ndecoder  %s", data, encode(fast), encode(slow))
+		}
+	})
+}
+
+// FuzzObjectMembers: the members of an object are its keys and values as
+// the full parser sees them.
+func FuzzObjectMembers(f *testing.F) {
+	for _, s := range []string{`{}`, ` { "a" : [1, {"b":"}"}] , "c\u00e9":"x\"y", "d":-1.5e3,"e":true,"f":null } `, `[1]`, `{"a":1,"a":2}`, `"s"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		members, ok := ObjectMembers(data)
+		if !ok {
+			_, lone := loneSurrogate(data)
+			if utf8.Valid(data) && !lone && json.Valid(data) && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+				t.Fatalf("%q: a valid object was refused", data)
+			}
+			return
+		}
+		var want []json.RawMessage
+		var keys []string
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			t.Fatalf("%q: taken as an object: %v %v", data, tok, err)
+		}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k.(string))
+			want = append(want, raw)
+		}
+		if len(members) != len(want) {
+			t.Fatalf("%q: %d members, want %d", data, len(members), len(want))
+		}
+		for i, m := range members {
+			if m.Key != keys[i] || string(m.Value) != string(want[i]) {
+				t.Fatalf("%q: member %d is %q=%s, want %q=%s", data, i, m.Key, m.Value, keys[i], want[i])
+			}
 		}
 	})
 }
