@@ -54,6 +54,8 @@ type fastConn struct {
 	ctx    context.Context // ends when the connection closes
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // calls being served
+	jobs   chan job       // to an idle worker, if one is waiting
+	idle   atomic.Int32   // workers waiting for a job
 
 	mu       sync.Mutex
 	accepted map[string]envelope               // _meta bytes the SDK accepted
@@ -68,7 +70,7 @@ type probe struct {
 
 func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
 	ctx, cancel := context.WithCancel(ctx)
-	return &fastConn{fastTools: ft, ctx: ctx, cancel: cancel,
+	return &fastConn{fastTools: ft, ctx: ctx, cancel: cancel, jobs: make(chan job),
 		accepted: map[string]envelope{}, probes: map[jsonrpc.ID]probe{}, inflight: map[jsonrpc.ID]context.CancelFunc{}}
 }
 
@@ -121,8 +123,47 @@ func (f *fastConn) intercept(line []byte, write func([]byte) error) bool {
 	f.inflight[id] = cancel
 	f.wg.Add(1)
 	f.mu.Unlock()
-	go f.serve(ctx, id, env, target, p["arguments"], write)
+	j := job{ctx: ctx, id: id, env: env, target: target, args: p["arguments"], write: write}
+	select {
+	case f.jobs <- j:
+	default:
+		go f.work(j)
+	}
 	return true
+}
+
+// job is one call for a worker.
+type job struct {
+	ctx    context.Context
+	id     jsonrpc.ID
+	env    envelope
+	target [2]string
+	args   json.RawMessage
+	write  func([]byte) error
+}
+
+// maxIdle is how many workers wait for calls between bursts. A worker is
+// kept rather than a goroutine started per call because the pipeline runs
+// deep (schema validation, encoding): a fresh goroutine grows and copies
+// its stack on every call, which costs more than the call's JSON work.
+const maxIdle = 4
+
+// work serves j, then later calls while it is one of maxIdle idle workers.
+func (f *fastConn) work(j job) {
+	for {
+		f.serve(j.ctx, j.id, j.env, j.target, j.args, j.write)
+		if f.idle.Add(1) > maxIdle {
+			f.idle.Add(-1)
+			return
+		}
+		select {
+		case j = <-f.jobs:
+			f.idle.Add(-1)
+		case <-f.ctx.Done():
+			f.idle.Add(-1)
+			return
+		}
+	}
 }
 
 // learn records the SDK's answer to a call it was left: a result means

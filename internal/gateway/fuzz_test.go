@@ -43,6 +43,7 @@ func FuzzLineConn(f *testing.F) {
 			}
 		}
 		lc.fast.wg.Wait()
+		conn.Close() // its idle workers go too
 		for _, line := range bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n")) {
 			if len(line) > 0 && !json.Valid(line) {
 				t.Fatalf("error response is not JSON: %q", line)

@@ -11,26 +11,26 @@ import (
 // compileSchema checks a tool's advertised input schema and prepares it for
 // validation. Servers are untrusted: a schema that is not an object schema
 // or does not resolve drops the tool instead of crashing anything.
-func compileSchema(raw any) (*jsonschema.Resolved, error) {
+func compileSchema(raw any) (*jsonschema.Resolved, *quickSchema, error) {
 	if raw == nil {
-		return nil, errors.New("no input schema")
+		return nil, nil, errors.New("no input schema")
 	}
 	data, err := json.Marshal(raw)
 	if err != nil {
-		return nil, fmt.Errorf("input schema: %w", err)
+		return nil, nil, fmt.Errorf("input schema: %w", err)
 	}
 	var s jsonschema.Schema
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("input schema: %w", err)
+		return nil, nil, fmt.Errorf("input schema: %w", err)
 	}
 	if s.Type != "object" {
-		return nil, fmt.Errorf("input schema has type %q, want \"object\"", s.Type)
+		return nil, nil, fmt.Errorf("input schema has type %q, want \"object\"", s.Type)
 	}
 	r, err := s.Resolve(nil)
 	if err != nil {
-		return nil, fmt.Errorf("input schema: %w", err)
+		return nil, nil, fmt.Errorf("input schema: %w", err)
 	}
-	return r, nil
+	return r, quickFrom(data), nil
 }
 
 // validationView converts decoded arguments to the plain types the

@@ -75,6 +75,7 @@ type Tool struct {
 	Server string
 	Tool   *mcp.Tool
 	schema *jsonschema.Resolved
+	quick  *quickSchema // nil: every call goes to the general validator
 }
 
 // StartServers starts every configured server concurrently and waits until
@@ -248,7 +249,7 @@ func (m *Manager) listTools(ctx context.Context, server string, sess *mcp.Client
 			if t == nil || t.Name == "" {
 				continue
 			}
-			schema, err := compileSchema(t.InputSchema)
+			schema, quick, err := compileSchema(t.InputSchema)
 			if err != nil {
 				m.cfg.Logger.Warn("dropping tool with unusable schema", "server", server, "tool", t.Name, "error", err)
 				continue
@@ -256,7 +257,7 @@ func (m *Manager) listTools(ctx context.Context, server string, sess *mcp.Client
 			if len(out) >= maxTools {
 				return nil, fmt.Errorf("more than %d tools", maxTools)
 			}
-			out[t.Name] = &Tool{Server: server, Tool: t, schema: schema}
+			out[t.Name] = &Tool{Server: server, Tool: t, schema: schema, quick: quick}
 		}
 		if res.NextCursor == "" {
 			return out, nil
