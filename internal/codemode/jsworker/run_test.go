@@ -153,15 +153,21 @@ func truncatedConsole(max, width int) []string {
 func TestRunLimits(t *testing.T) {
 	manyCalls := "for (let i = 0; i < 10000; i++) { try { filesystem.read_file({ path: 'x' }) } catch (e) {} }\nreturn 'finished'"
 	runCases(t, []scriptCase{
-		{name: "memory bomb", code: "const a = [];\nfor (;;) a.push(new Array(1e6).fill(0));", limits: runnerproto.Limits{MemoryBytes: 64 << 20}, kind: KindOOM, errHas: "out of memory", calls: -1},
-		{name: "memory bomb caught", code: "let n = 0;\ntry { const a = []; for (;;) { a.push('x'.repeat(1e6) + n++) } } catch (e) { return String(e) }", limits: runnerproto.Limits{MemoryBytes: 64 << 20}, value: `"InternalError: out of memory"`, calls: -1},
+		// The memory cases get a wall clock far beyond what they need: under
+		// -race on a loaded machine filling 16 MiB took tens of seconds, and
+		// a timeout is not what they test.
+		{name: "memory bomb", code: "const a = [];\nfor (;;) a.push(new Array(1e6).fill(0));", limits: runnerproto.Limits{MemoryBytes: 16 << 20, TimeoutMillis: 300_000}, kind: KindOOM, errHas: "out of memory", calls: -1},
+		{name: "memory bomb caught", code: "let n = 0;\ntry { const a = []; for (;;) { a.push('x'.repeat(1e6) + n++) } } catch (e) { return String(e) }", limits: runnerproto.Limits{MemoryBytes: 16 << 20, TimeoutMillis: 300_000}, value: `"InternalError: out of memory"`, calls: -1},
 		{name: "infinite loop", code: "for (;;) {}", limits: runnerproto.Limits{TimeoutMillis: 100}, kind: KindTimeout, errHas: "timed out after 100ms", calls: -1},
 		{name: "infinite loop in catch", code: "for (;;) { try { for (;;) {} } catch (e) {} }", limits: runnerproto.Limits{TimeoutMillis: 100}, kind: KindTimeout, calls: -1},
 		{name: "infinite job loop", code: "const f = () => Promise.resolve().then(f); f(); await new Promise(() => {})", limits: runnerproto.Limits{TimeoutMillis: 100}, kind: KindTimeout, calls: -1},
 		{name: "deep recursion", code: "function f(n: number): number { return f(n + 1) + 1 }\ntry { f(0) } catch (e) { return String(e) }", value: `"InternalError: stack overflow"`, calls: -1},
-		{name: "100 MB result", code: "return 'x'.repeat(100e6)", limits: runnerproto.Limits{MemoryBytes: 512 << 20}, kind: KindLimit, errHas: "larger than 1048576 bytes", calls: -1},
-		{name: "100 MB result near the memory limit", code: "return 'x'.repeat(100e6)", kind: KindOOM, calls: -1},
-		{name: "100 MB array result", code: "return new Array(5e6).fill('abcdefghijklmnopqrst')", limits: runnerproto.Limits{MemoryBytes: 512 << 20}, kind: KindLimit, calls: -1},
+		// Results ten times the result limit, with memory to spare or not.
+		// (Under -race building 100 MB outlasted the default 60 s on a
+		// loaded machine, so the sizes are 10 MB and the clocks generous.)
+		{name: "10 MB result", code: "return 'x'.repeat(10e6)", limits: runnerproto.Limits{MemoryBytes: 64 << 20, TimeoutMillis: 300_000}, kind: KindLimit, errHas: "larger than 1048576 bytes", calls: -1},
+		{name: "10 MB result near the memory limit", code: "return 'x'.repeat(10e6)", limits: runnerproto.Limits{MemoryBytes: 16 << 20, TimeoutMillis: 300_000}, kind: KindOOM, calls: -1},
+		{name: "10 MB array result", code: "return new Array(5e5).fill('abcdefghijklmnopqrst')", limits: runnerproto.Limits{MemoryBytes: 64 << 20, TimeoutMillis: 300_000}, kind: KindLimit, calls: -1},
 		{name: "result just over", code: "return ['x'.repeat(600), 'y'.repeat(600)]", limits: runnerproto.Limits{MaxResult: 1000}, kind: KindLimit, calls: -1},
 		{name: "result just under", code: "return 'x'.repeat(998)", limits: runnerproto.Limits{MaxResult: 1000}, value: `"` + strings.Repeat("x", 998) + `"`, calls: -1},
 		{name: "result escapes over", code: "return '\\n'.repeat(600)", limits: runnerproto.Limits{MaxResult: 1000}, kind: KindLimit, errHas: "more than 1000", calls: -1},
