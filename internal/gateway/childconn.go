@@ -17,6 +17,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/ironcurtain/ironcurtain-go/internal/jsondoc"
 )
 
 // MaxServerMessageSize bounds one JSON-RPC message from a server (the SDK's
@@ -119,11 +121,13 @@ func (c *childConn) Read(context.Context) (jsonrpc.Message, error) {
 	}
 }
 
-// route delivers line if it answers a forwarded call.
+// route delivers line if it answers a forwarded call. Members other than
+// id, result and error are ignored, so that a server that adds some does
+// not leave the call waiting for an answer the SDK would drop.
 func (c *childConn) route(line []byte) bool {
-	m, ok := objectFields(line, "jsonrpc", "id", "result", "error")
+	m, ok := responseMembers(line)
 	if !ok {
-		return false // a request or notification of the server's, or odd: the SDK's
+		return false // a request or notification of the server's, or not JSON: the SDK's
 	}
 	id, err := strconv.ParseInt(string(m["id"]), 10, 64)
 	if err != nil || id <= fastIDBase {
@@ -150,6 +154,26 @@ func (c *childConn) route(line []byte) bool {
 		ch <- childReply{result: result}
 	}
 	return true
+}
+
+// responseMembers returns the members of a JSON-RPC response by exact
+// name, or false for anything with a method (a request or notification)
+// or that is not an object. A message whose text is not clean UTF-8 is
+// read by encoding/json, which repairs it as the SDK's decoder would.
+func responseMembers(line []byte) (map[string]json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if members, ok := jsondoc.ObjectMembers(line); ok {
+		m = make(map[string]json.RawMessage, len(members))
+		for _, mb := range members {
+			m[mb.Key] = mb.Value
+		}
+	} else if json.Unmarshal(line, &m) != nil || m == nil {
+		return nil, false
+	}
+	if _, isRequest := m["method"]; isRequest {
+		return nil, false
+	}
+	return m, true
 }
 
 func (c *childConn) Write(_ context.Context, msg jsonrpc.Message) error {

@@ -114,8 +114,10 @@ func (f *fastConn) intercept(line []byte, write func([]byte) error) bool {
 		f.mu.Unlock()
 		return false
 	}
-	if _, dup := f.inflight[id]; dup {
-		// Let the SDK judge a reused id.
+	_, busy := f.inflight[id]
+	_, probing := f.probes[id]
+	if busy || probing {
+		// Let the SDK judge an id still in use.
 		f.mu.Unlock()
 		return false
 	}

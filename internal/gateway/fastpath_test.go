@@ -304,3 +304,42 @@ func TestDirectCallsFailFast(t *testing.T) {
 		t.Fatal("the call on a dead connection waited for its deadline")
 	}
 }
+
+// TestRouteAnswers: answers to forwarded calls reach their callers even
+// from a server that adds members or sends text that is not clean UTF-8;
+// the server's own requests and others' answers go to the SDK.
+func TestRouteAnswers(t *testing.T) {
+	const id = fastIDBase + 7
+	for _, tc := range []struct {
+		line, result, err string
+		routed            bool
+	}{
+		{line: `{"jsonrpc":"2.0","id":1099511627783,"result":{"content":[]}}`, result: `{"content":[]}`, routed: true},
+		{line: `{"jsonrpc":"2.0","id":1099511627783,"result":{"content":[]},"extra":{"x":1}}`, result: `{"content":[]}`, routed: true},
+		{line: "{\"jsonrpc\":\"2.0\",\"id\":1099511627783,\"result\":{\"t\":\"\xff\"}}", result: "{\"t\":\"\xff\"}", routed: true},
+		{line: `{"jsonrpc":"2.0","id":1099511627783,"error":{"code":-32602,"message":"bad"}}`, err: "bad", routed: true},
+		{line: `{"jsonrpc":"2.0","id":1099511627783,"error":7}`, err: "malformed error response", routed: true},
+		{line: `{"jsonrpc":"2.0","id":1099511627783}`, err: "neither result nor error", routed: true},
+		{line: `{"jsonrpc":"2.0","id":1099511627783,"method":"roots/list"}`},
+		{line: `{"jsonrpc":"2.0","id":3,"result":{}}`},
+		{line: `not json`},
+	} {
+		c := &childConn{pending: map[int64]chan childReply{}}
+		ch := make(chan childReply, 1)
+		c.pending[id] = ch
+		if got := c.route([]byte(tc.line)); got != tc.routed {
+			t.Errorf("%s: routed = %v, want %v", tc.line, got, tc.routed)
+			continue
+		}
+		if !tc.routed {
+			continue
+		}
+		r := <-ch
+		switch {
+		case tc.err != "" && (r.err == nil || !strings.Contains(r.err.Error(), tc.err)):
+			t.Errorf("%s: error %v, want %q", tc.line, r.err, tc.err)
+		case tc.err == "" && (r.err != nil || string(r.result) != tc.result):
+			t.Errorf("%s: result %s (%v), want %s", tc.line, r.result, r.err, tc.result)
+		}
+	}
+}
