@@ -250,9 +250,12 @@ func encodeResult(res *mcp.CallToolResult, env envelope, impl *mcp.Implementatio
 			out.Meta = m
 		}
 	}
-	data, err := marshalNoEscape(&out)
-	if err != nil {
-		return nil, err
+	data, ok := encodeTextResult(&out)
+	if !ok {
+		var err error
+		if data, err = marshalNoEscape(&out); err != nil {
+			return nil, err
+		}
 	}
 	if env.resultType && len(data) > 2 && data[len(data)-1] == '}' {
 		// Results reach here without a resultType of their own (see
@@ -314,3 +317,41 @@ func (f *fastConn) cancelled(params json.RawMessage) {
 }
 
 func (f *fastConn) close() { f.cancel() }
+
+// encodeTextResult writes the common result — text content, _meta, isError
+// — as the SDK's encoder does (its MarshalJSON methods use json.Marshal, so
+// text is HTML-escaped), without reflection over the SDK's types; anything
+// else reports false. TestEncodeTextResult holds it to the SDK's bytes.
+func encodeTextResult(r *mcp.CallToolResult) ([]byte, bool) {
+	if r.StructuredContent != nil || r.InputRequests != nil || r.RequestState != "" || r.NeedsInput() {
+		return nil, false
+	}
+	b := append(make([]byte, 0, 256), '{')
+	if len(r.Meta) > 0 {
+		m, err := json.Marshal(r.Meta)
+		if err != nil {
+			return nil, false
+		}
+		b = append(append(append(b, `"_meta":`...), m...), ',')
+	}
+	b = append(b, `"content":[`...)
+	for i, c := range r.Content {
+		t, ok := c.(*mcp.TextContent)
+		if !ok || t.Meta != nil || t.Annotations != nil {
+			return nil, false
+		}
+		text, err := json.Marshal(t.Text)
+		if err != nil {
+			return nil, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, `{"type":"text","text":`...), text...), '}')
+	}
+	b = append(b, ']')
+	if r.IsError {
+		b = append(b, `,"isError":true`...)
+	}
+	return append(b, '}'), true
+}

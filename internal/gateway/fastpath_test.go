@@ -343,3 +343,38 @@ func TestRouteAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeTextResult(t *testing.T) {
+	text := func(s ...string) []mcp.Content {
+		out := make([]mcp.Content, len(s))
+		for i, x := range s {
+			out[i] = &mcp.TextContent{Text: x}
+		}
+		return out
+	}
+	for _, r := range []*mcp.CallToolResult{
+		{Content: text("hi")},
+		{Content: text()},
+		{Content: text("<a & b>", "\u2028\u2029 \x01 \"q\" \\ é \xff"), IsError: true},
+		{Content: text("x"), Meta: mcp.Meta{"io.modelcontextprotocol/serverInfo": &mcp.Implementation{Name: "<s>", Version: "1"}, "n": 1.5, "z": []any{"<"}}},
+		{Content: text("x"), Meta: mcp.Meta{}},
+	} {
+		got, ok := encodeTextResult(r)
+		if !ok {
+			t.Fatalf("%+v: not encoded", r)
+		}
+		want, err := marshalNoEscape(r)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("got  %s\nwant %s (%v)", got, want, err)
+		}
+	}
+	for _, r := range []*mcp.CallToolResult{
+		{Content: []mcp.Content{&mcp.ImageContent{Data: []byte("x"), MIMEType: "image/png"}}},
+		{Content: []mcp.Content{&mcp.TextContent{Text: "x", Annotations: &mcp.Annotations{Priority: 1}}}},
+		{Content: text("x"), StructuredContent: map[string]any{"a": 1}},
+	} {
+		if _, ok := encodeTextResult(r); ok {
+			t.Errorf("%+v: encoded by hand, want the SDK's encoder", r)
+		}
+	}
+}
