@@ -55,11 +55,11 @@ func (t *childTransport) Connect(context.Context) (mcp.Connection, error) {
 	}
 	c := &childConn{
 		lines:     lineReader{r: bufio.NewReaderSize(stdout, 64<<10), limit: MaxServerMessageSize},
-		w:         stdin,
+		out:       lineWriter{w: stdin},
+		stdin:     stdin,
 		cmd:       t.cmd,
 		terminate: t.terminate,
 		pending:   make(map[int64]chan childReply),
-		done:      make(chan struct{}),
 	}
 	c.nextID.Store(fastIDBase)
 	t.conn = c
@@ -78,8 +78,8 @@ type childConn struct {
 	cmd       *exec.Cmd
 	terminate time.Duration
 
-	wmu sync.Mutex // guards w: whole messages only
-	w   io.WriteCloser
+	out   lineWriter
+	stdin io.Closer // the server's input: closing it asks the server to exit
 
 	nextID  atomic.Int64
 	mu      sync.Mutex // guards pending, gone and meta
@@ -91,7 +91,6 @@ type childConn struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	done      chan struct{}
 }
 
 func (c *childConn) SessionID() string { return "" }
@@ -206,17 +205,7 @@ func (c *childConn) requestMeta() json.RawMessage {
 	return c.meta
 }
 
-func (c *childConn) writeLine(data []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	select {
-	case <-c.done:
-		return io.ErrClosedPipe
-	default:
-	}
-	_, err := c.w.Write(append(data, '\n'))
-	return err
-}
+func (c *childConn) writeLine(data []byte) error { return c.out.writeLine(data) }
 
 // fail ends every waiting call: the server will not answer them.
 func (c *childConn) fail(err error) {
@@ -287,11 +276,9 @@ func (c *childConn) forget(id int64) {
 // does not.
 func (c *childConn) Close() error {
 	c.closeOnce.Do(func() {
-		c.wmu.Lock()
-		close(c.done)
-		c.wmu.Unlock()
+		c.out.close()
 		c.fail(mcp.ErrConnectionClosed)
-		if err := c.w.Close(); err != nil {
+		if err := c.stdin.Close(); err != nil {
 			c.closeErr = fmt.Errorf("close server input: %w", err)
 		}
 		exited := make(chan error, 1)

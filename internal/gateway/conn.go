@@ -29,7 +29,7 @@ type lineTransport struct {
 }
 
 func (t *lineTransport) Connect(ctx context.Context) (mcp.Connection, error) {
-	c := &lineConn{lines: lineReader{r: bufio.NewReaderSize(t.r, 64<<10), limit: MaxMessageSize}, w: t.w, c: t.c, closed: make(chan struct{})}
+	c := &lineConn{lines: lineReader{r: bufio.NewReaderSize(t.r, 64<<10), limit: MaxMessageSize}, out: lineWriter{w: t.w}, c: t.c}
 	if t.fast != nil {
 		c.fast = newFastConn(ctx, t.fast)
 	}
@@ -38,14 +38,36 @@ func (t *lineTransport) Connect(ctx context.Context) (mcp.Connection, error) {
 
 type lineConn struct {
 	lines lineReader
+	out   lineWriter
 	fast  *fastConn // may be nil
 	c     io.Closer
 
-	wmu sync.Mutex // guards w: whole messages only
-	w   io.Writer
-
 	closeOnce sync.Once
-	closed    chan struct{}
+}
+
+// lineWriter writes whole messages, one per line, and none once shut.
+type lineWriter struct {
+	mu   sync.Mutex // guards the fields below
+	w    io.Writer
+	shut bool
+}
+
+// writeLine writes one encoded message (without its newline).
+func (lw *lineWriter) writeLine(data []byte) error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if lw.shut {
+		return io.ErrClosedPipe
+	}
+	_, err := lw.w.Write(append(data, '\n'))
+	return err
+}
+
+// close refuses later writes; a write in progress finishes first.
+func (lw *lineWriter) close() {
+	lw.mu.Lock()
+	lw.shut = true
+	lw.mu.Unlock()
 }
 
 func (c *lineConn) SessionID() string { return "" }
@@ -67,7 +89,7 @@ func (c *lineConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.reject(jsonrpc.CodeParseError, "message is not valid UTF-8")
 			continue
 		}
-		if c.fast != nil && c.fast.intercept(line, c.sendLine) {
+		if c.fast != nil && c.fast.intercept(line, c.out.writeLine) {
 			continue
 		}
 		msg, err := jsonrpc.DecodeMessage(line)
@@ -135,19 +157,13 @@ func (c *lineConn) rejectID(id any, code int64, msg string) {
 	if err != nil {
 		idJSON = []byte("null")
 	}
-	resp := fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"error":{"code":%d,"message":%q}}`+"\n", idJSON, code, msg)
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, _ = io.WriteString(c.w, resp)
+	_ = c.out.writeLine(fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"error":{"code":%d,"message":%q}}`, idJSON, code, msg))
 }
 
 // reject answers a message that could not be read. Its id is unknown, so
 // it is null, as JSON-RPC prescribes for parse errors.
 func (c *lineConn) reject(code int64, msg string) {
-	resp := fmt.Sprintf(`{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":%q}}`+"\n", code, msg)
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, _ = io.WriteString(c.w, resp)
+	_ = c.out.writeLine(fmt.Appendf(nil, `{"jsonrpc":"2.0","id":null,"error":{"code":%d,"message":%q}}`, code, msg))
 }
 
 func (c *lineConn) Write(_ context.Context, msg jsonrpc.Message) error {
@@ -163,20 +179,7 @@ func (c *lineConn) send(msg jsonrpc.Message) error {
 	if err != nil {
 		return err
 	}
-	return c.sendLine(data)
-}
-
-// sendLine writes one encoded message (without its newline).
-func (c *lineConn) sendLine(data []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	select {
-	case <-c.closed:
-		return io.ErrClosedPipe
-	default:
-	}
-	_, err := c.w.Write(append(data, '\n'))
-	return err
+	return c.out.writeLine(data)
 }
 
 func (c *lineConn) Close() error {
@@ -185,7 +188,7 @@ func (c *lineConn) Close() error {
 		if c.fast != nil {
 			c.fast.close()
 		}
-		close(c.closed)
+		c.out.close()
 		if c.c != nil {
 			err = c.c.Close()
 		}

@@ -23,16 +23,8 @@ type rawSession struct {
 
 func startRaw(t *testing.T, srv *Server) *rawSession {
 	t.Helper()
-	cr, sw := io.Pipe()
-	sr, cw := io.Pipe()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = ServeStdio(ctx, srv, sr, sw)
-	}()
-	t.Cleanup(func() { cancel(); cw.Close(); sw.Close(); <-done })
-	return &rawSession{t: t, w: cw, r: bufio.NewReader(cr)}
+	w, r := serveOverPipes(t, srv)
+	return &rawSession{t: t, w: w, r: r}
 }
 
 func (s *rawSession) send(line string) {

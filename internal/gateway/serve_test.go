@@ -15,9 +15,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// serveOverPipes runs the gateway's MCP server on a pair of pipes and
-// returns the client's ends.
-func serveOverPipes(t *testing.T, h *harness) (w io.WriteCloser, r *bufio.Reader) {
+// serveOverPipes serves srv on a pair of pipes and returns the client's
+// ends.
+func serveOverPipes(t *testing.T, srv *Server) (w io.WriteCloser, r *bufio.Reader) {
 	t.Helper()
 	cr, sw := io.Pipe()
 	sr, cw := io.Pipe()
@@ -25,7 +25,7 @@ func serveOverPipes(t *testing.T, h *harness) (w io.WriteCloser, r *bufio.Reader
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = ServeStdio(ctx, h.gw.MCPServer(h.eng), sr, sw)
+		_ = ServeStdio(ctx, srv, sr, sw)
 	}()
 	t.Cleanup(func() { cancel(); cw.Close(); sw.Close(); <-done })
 	return cw, bufio.NewReader(cr)
@@ -49,7 +49,7 @@ func roundTrip(t *testing.T, w io.Writer, r *bufio.Reader, line string) map[stri
 
 func TestServeSurvivesBadInput(t *testing.T) {
 	h := newHarness(t, time.Hour)
-	w, r := serveOverPipes(t, h)
+	w, r := serveOverPipes(t, h.gw.MCPServer(h.eng))
 	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
 	if m := roundTrip(t, w, r, init); m["result"] == nil {
 		t.Fatalf("initialize: %v", m)
