@@ -93,6 +93,11 @@ func TestCompilePolicyDeploysAndRefuses(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "0 model requests") || !strings.Contains(stdout, "0 calls decided differently") {
 		t.Fatalf("rerun = %d, stdout %q, stderr %q; want 0 requests and an empty diff", code, stdout, stderr)
 	}
+	// The rerun deploys again, with a new generatedAt (to the second), so
+	// what must survive the failing compile below is what it deployed.
+	if deployed, err = os.ReadFile(filepath.Join(gen, "compiled-policy.json")); err != nil {
+		t.Fatal(err)
+	}
 
 	// A new constitution whose rules never verify: exit 1, nothing replaced.
 	user := filepath.Join(home, "user.md")
