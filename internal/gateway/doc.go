@@ -4,7 +4,10 @@
 // the policy engine, escalation, a circuit breaker, forwarding of the
 // canonical arguments, a result size limit and the audit log — in that
 // order, each a named stage. It also serves the policed tool set to outside
-// MCP clients over stdio, a Unix socket or streamable HTTP.
+// MCP clients over stdio, a Unix socket or streamable HTTP. On stdio and
+// sockets, tool calls skip the SDK's message decoding in both directions
+// (fastpath.go, childconn.go) but never its judgement of what a
+// well-formed, acceptable call is.
 //
 // It sits on the trusted side. Everything that arrives from a client (the
 // agent) is hostile: JSON-RPC framing, sizes, tool names, arguments. What
