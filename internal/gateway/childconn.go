@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -128,8 +127,11 @@ func (c *childConn) route(line []byte) bool {
 	if !ok {
 		return false // a request or notification of the server's, or not JSON: the SDK's
 	}
-	id, err := strconv.ParseInt(string(m["id"]), 10, 64)
-	if err != nil || id <= fastIDBase {
+	// Read the id as the SDK's client would match it (a number written
+	// as 1099511627777.0 is the same id).
+	rid, ok := requestID(m["id"])
+	id, isInt := rid.Raw().(int64)
+	if !ok || !isInt || id <= fastIDBase {
 		return false
 	}
 	c.mu.Lock()
@@ -249,19 +251,29 @@ func (c *childConn) callTool(ctx context.Context, name string, args map[string]a
 	}
 	c.pending[id] = ch
 	c.mu.Unlock()
-	if err := c.writeLine(data); err != nil {
-		c.forget(id)
-		return nil, fmt.Errorf("%w: %v", mcp.ErrConnectionClosed, err)
-	}
-	select {
-	case r := <-ch:
-		return r.result, r.err
-	case <-ctx.Done():
-		c.forget(id)
-		note, _ := marshalNoEscape(map[string]any{"jsonrpc": "2.0", "method": "notifications/cancelled",
-			"params": map[string]any{"requestId": id, "reason": ctx.Err().Error()}})
-		_ = c.writeLine(note)
-		return nil, ctx.Err()
+	// The write may block (a server that stops reading fills the pipe);
+	// the deadline must hold all the same.
+	written := make(chan error, 1)
+	go func() { written <- c.writeLine(data) }()
+	for {
+		select {
+		case err := <-written:
+			if err != nil {
+				c.forget(id)
+				return nil, fmt.Errorf("%w: %v", mcp.ErrConnectionClosed, err)
+			}
+			written = nil // sent: wait for the answer
+		case r := <-ch:
+			return r.result, r.err
+		case <-ctx.Done():
+			c.forget(id)
+			if written == nil { // the server has the request: tell it
+				note, _ := marshalNoEscape(map[string]any{"jsonrpc": "2.0", "method": "notifications/cancelled",
+					"params": map[string]any{"requestId": id, "reason": ctx.Err().Error()}})
+				go func() { _ = c.writeLine(note) }()
+			}
+			return nil, ctx.Err()
+		}
 	}
 }
 

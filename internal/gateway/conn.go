@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -45,30 +46,31 @@ type lineConn struct {
 	closeOnce sync.Once
 }
 
-// lineWriter writes whole messages, one per line, and none once shut.
+// lineWriter writes whole messages, one per line, and none once closed.
 type lineWriter struct {
-	mu   sync.Mutex // guards the fields below
+	mu   sync.Mutex // whole messages only
 	w    io.Writer
-	shut bool
+	shut atomic.Bool
 }
 
 // writeLine writes one encoded message (without its newline).
 func (lw *lineWriter) writeLine(data []byte) error {
+	if lw.shut.Load() {
+		return io.ErrClosedPipe
+	}
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
-	if lw.shut {
+	if lw.shut.Load() {
 		return io.ErrClosedPipe
 	}
 	_, err := lw.w.Write(append(data, '\n'))
 	return err
 }
 
-// close refuses later writes; a write in progress finishes first.
-func (lw *lineWriter) close() {
-	lw.mu.Lock()
-	lw.shut = true
-	lw.mu.Unlock()
-}
+// close refuses later writes. It does not wait for a write in progress: a
+// peer that stopped reading must not keep its connection from closing
+// (closing the underlying pipe or socket is what ends such a write).
+func (lw *lineWriter) close() { lw.shut.Store(true) }
 
 func (c *lineConn) SessionID() string { return "" }
 

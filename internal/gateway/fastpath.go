@@ -77,8 +77,13 @@ func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
 // intercept serves line if it is a tools/call the fast path may answer,
 // and reports whether it did. write sends one encoded message to the client.
 func (f *fastConn) intercept(line []byte, write func([]byte) error) bool {
-	// Names and values are compared as they stand: an escaped spelling
-	// of the same string is left to the SDK.
+	// The SDK refuses a message nested deeper than this before anything
+	// else; so must the fast path.
+	if nestedDeeper(line, sdkMaxDepth) {
+		return false
+	}
+	// jsonrpc and method are compared as written: an escaped spelling of
+	// the same string is left to the SDK.
 	req, ok := objectFields(line, "jsonrpc", "id", "method", "params")
 	if !ok || string(req["jsonrpc"]) != `"2.0"` {
 		return false
@@ -354,4 +359,33 @@ func encodeTextResult(r *mcp.CallToolResult) ([]byte, bool) {
 		b = append(b, `,"isError":true`...)
 	}
 	return append(b, '}'), true
+}
+
+// sdkMaxDepth is the nesting the SDK's JSON decoder accepts in a message.
+const sdkMaxDepth = 1000
+
+// nestedDeeper reports whether arrays and objects in data nest deeper than
+// max, counting as the SDK's decoder does (brackets outside strings).
+func nestedDeeper(data []byte, max int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, b := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case inString && b == '"':
+			inString = false
+		case inString:
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			if depth++; depth > max {
+				return true
+			}
+		case (b == '}' || b == ']') && depth > 0:
+			depth--
+		}
+	}
+	return false
 }

@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os/exec"
 	"reflect"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -95,6 +99,8 @@ func TestFastPathMatchesSDK(t *testing.T) {
 			call(`"<&>\u2028"`, "filesystem__echo", `{"path":"`+docs+tag+`19"}`, meta),
 			call(`-20`, "filesystem__echo", `{"path":"`+docs+tag+`20","path":"`+docs+tag+`20b"}`, meta),
 			auditFails + call(`21`, "filesystem__pid", `{}`, meta),
+			// Deeper than the SDK's decoder takes: refused as unreadable.
+			call(`22`, "filesystem__echo", `{"path":"`+docs+tag+`22","x":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)+`}`, meta),
 		}
 	}
 	oldInit := []string{
@@ -315,6 +321,9 @@ func TestRouteAnswers(t *testing.T) {
 		{line: `{"jsonrpc":"2.0","id":1099511627783,"method":"roots/list"}`},
 		{line: `{"jsonrpc":"2.0","id":3,"result":{}}`},
 		{line: `not json`},
+		// The SDK reads ids as float64: the same id, written otherwise.
+		{line: `{"jsonrpc":"2.0","id":1099511627783.0,"result":{"content":[]}}`, result: `{"content":[]}`, routed: true},
+		{line: `{"jsonrpc":"2.0","id":1.099511627783e12,"result":{"content":[]}}`, result: `{"content":[]}`, routed: true},
 	} {
 		c := &childConn{pending: map[int64]chan childReply{}}
 		ch := make(chan childReply, 1)
@@ -368,5 +377,87 @@ func TestEncodeTextResult(t *testing.T) {
 		if _, ok := encodeTextResult(r); ok {
 			t.Errorf("%+v: encoded by hand, want the SDK's encoder", r)
 		}
+	}
+}
+
+// stuckWriter is a peer that stops reading: a write blocks until Close.
+type stuckWriter struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (w *stuckWriter) Write([]byte) (int, error) {
+	w.once.Do(func() { close(w.entered) })
+	<-w.release
+	return 0, io.ErrClosedPipe
+}
+
+func (w *stuckWriter) Close() error { close(w.release); return nil }
+
+// TestCloseWhileWriteBlocked: a client that stops reading cannot keep its
+// connection from closing (closing the socket ends the stuck write).
+func TestCloseWhileWriteBlocked(t *testing.T) {
+	r, _ := io.Pipe()
+	w := &stuckWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	conn, err := (&lineTransport{r: r, w: w, c: w}).Connect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := make(chan error, 1)
+	go func() { wrote <- conn.Write(context.Background(), &jsonrpc.Response{Result: []byte(`{}`)}) }()
+	<-w.entered
+	closed := make(chan struct{})
+	go func() { conn.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for a write the peer never reads")
+	}
+	if err := <-wrote; err == nil {
+		t.Fatal("the stuck write reported success")
+	}
+}
+
+// TestForwardToServerThatStopsReading: a forwarded call ends at its
+// deadline even when its request cannot be written, and Close still ends
+// the server.
+func TestForwardToServerThatStopsReading(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	tr := &childTransport{cmd: cmd, terminate: 100 * time.Millisecond}
+	if _, err := tr.Connect(context.Background()); err != nil {
+		t.Skipf("cannot start sleep: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		// Far more than a pipe holds, so the write blocks.
+		_, err := tr.conn.callTool(ctx, "x", map[string]any{"big": strings.Repeat("a", 1<<20)}, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("callTool = %v, want the deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("callTool outlived its deadline behind a blocked write")
+	}
+	closed := make(chan struct{})
+	go func() { tr.conn.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatal("Close never ended the server")
+	}
+}
+
+func TestOutOfRangeNumberDenied(t *testing.T) {
+	h := newHarness(t, time.Hour)
+	res, rec := h.call(t, "echo", `{"path":"`+h.home+`/docs/a","count":1e400}`)
+	if !res.IsError || rec.Decision.Rule != "invalid-arguments" || !strings.Contains(text(t, res), "1e400 is out of range") {
+		t.Fatalf("result %q, rule %q", text(t, res), rec.Decision.Rule)
 	}
 }

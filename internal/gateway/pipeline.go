@@ -185,6 +185,11 @@ func stageValidate(_ context.Context, _ *Gateway, c *call) *denial {
 		return &denial{status: "denied", rule: "invalid-arguments", reason: "arguments must be an object, not " + v.Kind.String()}
 	}
 	c.args = v.Interface().(map[string]any)
+	if lit, ok := outOfRange(c.args); ok {
+		// The validator sees numbers as float64; one that does not fit
+		// must not slip past a type check as something else.
+		return &denial{status: "denied", rule: "invalid-arguments", reason: "arguments: number " + clipText(lit, 40) + " is out of range"}
+	}
 	if c.entry.quick != nil && c.entry.quick.sure(v) {
 		return nil
 	}

@@ -59,3 +59,34 @@ func validationView(v any) any {
 	}
 	return v
 }
+
+// outOfRange finds a number in v that a float64 cannot hold.
+func outOfRange(v any) (string, bool) {
+	switch t := v.(type) {
+	case json.Number:
+		if _, err := t.Float64(); err != nil {
+			return t.String(), true
+		}
+	case map[string]any:
+		for _, e := range t {
+			if lit, ok := outOfRange(e); ok {
+				return lit, true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if lit, ok := outOfRange(e); ok {
+				return lit, true
+			}
+		}
+	}
+	return "", false
+}
+
+// clipText keeps at most n bytes of s for a message.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
