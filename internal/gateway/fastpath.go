@@ -64,8 +64,9 @@ type fastConn struct {
 }
 
 type probe struct {
-	meta     string
-	newProto bool
+	meta      string
+	newProto  bool
+	ambiguous bool // another call used the id meanwhile: learn nothing
 }
 
 func newFastConn(ctx context.Context, ft *fastTools) *fastConn {
@@ -113,7 +114,13 @@ func (f *fastConn) intercept(line []byte, write func([]byte) error) bool {
 	f.mu.Lock()
 	env, known := f.accepted[meta]
 	if !known {
-		if len(f.probes) < maxLearned {
+		if prior, reused := f.probes[id]; reused {
+			// Two calls the SDK holds under one id: its answer could be
+			// to either, so it teaches nothing.
+			if prior.meta != meta {
+				f.probes[id] = probe{meta: meta, ambiguous: true}
+			}
+		} else if len(f.probes) < maxLearned {
 			f.probes[id] = probe{meta: meta, newProto: perRequestProtocol(p["_meta"])}
 		}
 		f.mu.Unlock()
@@ -183,7 +190,7 @@ func (f *fastConn) learn(resp *jsonrpc.Response) {
 		return
 	}
 	delete(f.probes, resp.ID)
-	if resp.Error != nil || resp.Result == nil || len(f.accepted) >= maxLearned {
+	if pr.ambiguous || resp.Error != nil || resp.Result == nil || len(f.accepted) >= maxLearned {
 		return
 	}
 	var fields map[string]json.RawMessage

@@ -461,3 +461,23 @@ func TestOutOfRangeNumberDenied(t *testing.T) {
 		t.Fatalf("result %q, rule %q", text(t, res), rec.Decision.Rule)
 	}
 }
+
+// TestProbeIDReused: when two calls the SDK holds share an id, its answer
+// to one must not make the other's _meta acceptable.
+func TestProbeIDReused(t *testing.T) {
+	f := newFastConn(context.Background(), &fastTools{tools: map[string][2]string{"s__t": {"s", "t"}}})
+	defer f.close()
+	id, _ := jsonrpc.MakeID(float64(5))
+	line := func(meta string) []byte {
+		return []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"_meta":` + meta + `,"name":"s__t"}}`)
+	}
+	for _, meta := range []string{`{"a":1}`, `{"b":2}`} {
+		if f.intercept(line(meta), func([]byte) error { return nil }) {
+			t.Fatal("an unlearned call was served")
+		}
+	}
+	f.learn(&jsonrpc.Response{ID: id, Result: json.RawMessage(`{"content":[]}`)})
+	if len(f.accepted) != 0 {
+		t.Fatalf("learned %v from an answer to an id two calls shared", f.accepted)
+	}
+}
