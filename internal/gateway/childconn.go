@@ -185,7 +185,7 @@ func (c *childConn) Write(_ context.Context, msg jsonrpc.Message) error {
 	if err != nil {
 		return err
 	}
-	return c.writeLine(data)
+	return c.out.writeLine(data)
 }
 
 // learnMeta keeps the SDK's per-request _meta (protocol version, client
@@ -206,8 +206,6 @@ func (c *childConn) requestMeta() json.RawMessage {
 	defer c.mu.Unlock()
 	return c.meta
 }
-
-func (c *childConn) writeLine(data []byte) error { return c.out.writeLine(data) }
 
 // fail ends every waiting call: the server will not answer them.
 func (c *childConn) fail(err error) {
@@ -254,7 +252,7 @@ func (c *childConn) callTool(ctx context.Context, name string, args map[string]a
 	// The write may block (a server that stops reading fills the pipe);
 	// the deadline must hold all the same.
 	written := make(chan error, 1)
-	go func() { written <- c.writeLine(data) }()
+	go func() { written <- c.out.writeLine(data) }()
 	for {
 		select {
 		case err := <-written:
@@ -270,7 +268,7 @@ func (c *childConn) callTool(ctx context.Context, name string, args map[string]a
 			if written == nil { // the server has the request: tell it
 				note, _ := marshalNoEscape(map[string]any{"jsonrpc": "2.0", "method": "notifications/cancelled",
 					"params": map[string]any{"requestId": id, "reason": ctx.Err().Error()}})
-				go func() { _ = c.writeLine(note) }()
+				go func() { _ = c.out.writeLine(note) }()
 			}
 			return nil, ctx.Err()
 		}
